@@ -1,0 +1,888 @@
+#include "adapters/spreadsheet/spreadsheet_adapter.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <functional>
+#include <set>
+
+#include "adapters/common/dates.hpp"
+#include "adapters/common/numbers.hpp"
+#include "adapters/common/words.hpp"
+#include "gateway/core/text.hpp"
+
+namespace veikart::adapters::spreadsheet {
+namespace {
+
+namespace fs = std::filesystem;
+
+/// Larger files are refused outright: portfolio sheets are kilobytes, and a read holds the whole file.
+constexpr std::uintmax_t max_file_bytes = 64u << 20;
+
+/// Quoted text in messages is cut so that one huge cell cannot flood the issue list.
+std::string shorten(std::string_view s, std::size_t max = 80) {
+  if (s.size() <= max) return std::string(s);
+  std::size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;  // keep UTF-8 whole
+  return std::string(s.substr(0, cut)) + "...";
+}
+
+std::string quote(std::string_view s) { return "'" + shorten(s) + "'"; }
+
+/// Reads an enum from its JSON name; the serialiser silently maps unknown names to the first value,
+/// so the round trip tells known from unknown.
+template <class E>
+std::optional<E> enum_from_json(const Json& j) {
+  if (!j.is_string()) return std::nullopt;
+  E e = j.get<E>();
+  if (Json(e) != j) return std::nullopt;
+  return e;
+}
+
+std::vector<std::string> string_or_list(const Json& j) {
+  std::vector<std::string> out;
+  if (j.is_string()) {
+    out.push_back(j.get<std::string>());
+  } else if (j.is_array()) {
+    for (const auto& v : j) {
+      if (v.is_string()) out.push_back(v.get<std::string>());
+    }
+  }
+  return out;
+}
+
+std::string municipality_number(const Json& j) {
+  if (j.is_number_integer()) {
+    std::string s = std::to_string(j.get<long long>());
+    while (s.size() < 4) s.insert(s.begin(), '0');
+    return s;
+  }
+  return j.is_string() ? std::string(trim(j.get<std::string>())) : std::string();
+}
+
+bool is_canonical_id(std::string_view s) {
+  std::size_t colon = s.find(':');
+  if (colon == 0 || colon == std::string_view::npos || colon + 1 == s.size()) return false;
+  for (std::size_t i = 0; i < colon; ++i) {
+    char c = s[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  }
+  return std::none_of(s.begin(), s.end(), [](char c) { return c == ' ' || c == '\t' || c == '\n'; });
+}
+
+/// One header column a field reads from.
+struct Column {
+  std::size_t index = 0;
+  std::string header;  // the header cell as written, for messages
+};
+
+/// Splits on any of the single-character delimiters or on the multi-character words.
+std::vector<std::string> split_parts(std::string_view s, std::string_view chars,
+                                     const std::vector<std::string_view>& words) {
+  std::vector<std::string> out;
+  std::string current;
+  for (std::size_t i = 0; i < s.size();) {
+    bool split = chars.find(s[i]) != std::string_view::npos;
+    std::size_t skip = 1;
+    for (auto w : words) {
+      if (!split && s.substr(i, w.size()) == w) {
+        split = true;
+        skip = w.size();
+      }
+    }
+    if (split) {
+      if (!trim(current).empty()) out.emplace_back(trim(current));
+      current.clear();
+      i += skip;
+    } else {
+      current.push_back(s[i]);
+      ++i;
+    }
+  }
+  if (!trim(current).empty()) out.emplace_back(trim(current));
+  return out;
+}
+
+/// Resolves a list cell against reference data. Names may themselves hold list separators ("Digi Møre og
+/// Romsdal", "Plan, bygg og geodata"), so a part is looked up whole before it is split any further.
+using Finder = std::function<std::optional<std::vector<std::string>>(std::string_view)>;
+
+void resolve_list(std::string_view part, std::size_t level, const Finder& find, std::vector<std::string>& found,
+                  std::vector<std::string>& unknown) {
+  if (auto ids = find(part)) {
+    found.insert(found.end(), ids->begin(), ids->end());
+    return;
+  }
+  struct Level {
+    std::string_view chars;
+    std::vector<std::string_view> words;
+  };
+  static const std::vector<Level> levels = {{";\n", {}}, {",", {}}, {"/", {}}, {"", {" og ", " Og ", " OG ", " & "}}};
+  for (std::size_t l = level; l < levels.size(); ++l) {
+    auto pieces = split_parts(part, levels[l].chars, levels[l].words);
+    if (pieces.size() > 1) {
+      for (const auto& p : pieces) resolve_list(p, l + 1, find, found, unknown);
+      return;
+    }
+  }
+  unknown.emplace_back(trim(part));
+}
+
+void append_unique(std::vector<std::string>& to, const std::vector<std::string>& from) {
+  for (const auto& v : from) {
+    if (std::find(to.begin(), to.end(), v) == to.end()) to.push_back(v);
+  }
+}
+
+Json owner_json(const Owner& o) { return Json{{"type", o.type}, {"id", o.id}, {"name", o.name}}; }
+
+/// Everything map_table needs about the header: which column each configured field reads.
+struct Layout {
+  std::size_t header_line = 0;
+  std::map<std::string, std::vector<Column>> simple;
+  std::vector<std::vector<Column>> milestones;
+  std::vector<std::vector<Column>> costs;
+  std::vector<std::vector<Column>> cost_years;
+  std::vector<std::vector<Column>> resources;
+  std::vector<std::vector<Column>> external_ids;
+};
+
+std::vector<std::string> all_header_words(const SpreadsheetOptions& o) {
+  std::vector<std::string> words;
+  for (const auto& [field, list] : o.mapping) words.insert(words.end(), list.begin(), list.end());
+  for (const auto& m : o.milestones) words.push_back(m.column);
+  for (const auto& c : o.costs) {
+    words.push_back(c.column);
+    if (c.year_column) words.push_back(*c.year_column);
+  }
+  for (const auto& r : o.resources) words.push_back(r.column);
+  for (const auto& e : o.external_ids) words.push_back(e.column);
+  return words;
+}
+
+/// Columns for the words, in the words' order (the first non-empty cell among them wins per row).
+std::vector<Column> find_columns(const CsvRow& header, const std::vector<std::string>& words) {
+  std::vector<Column> out;
+  for (const auto& w : words) {
+    const std::string key = fold(w);
+    for (std::size_t i = 0; i < header.cells.size(); ++i) {
+      if (fold(header.cells[i]) != key || key.empty()) continue;
+      bool seen = std::any_of(out.begin(), out.end(), [&](const Column& c) { return c.index == i; });
+      if (!seen) out.push_back(Column{i, std::string(trim(header.cells[i]))});
+      break;
+    }
+  }
+  return out;
+}
+
+std::string words_list(const std::vector<std::string>& words) {
+  std::string s;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (i > 0) s += i + 1 == words.size() ? " or " : ", ";
+    s += quote(words[i]);
+  }
+  return s;
+}
+
+/// Maps one data row; collects every reason to reject it so that one pass tells the user all problems.
+class RowMapper {
+ public:
+  RowMapper(const CsvRow& row, const Layout& layout, const SpreadsheetOptions& options, const Reference& reference,
+            std::string where, std::vector<Issue>& warnings)
+      : row_(row),
+        layout_(layout),
+        options_(options),
+        reference_(reference),
+        where_(std::move(where)),
+        warnings_(warnings) {}
+
+  /// The fragment, or nullopt after adding the reasons to `reasons()`.
+  std::optional<Fragment> map() {
+    Fragment f;
+    f.where = where_;
+    f.fields = Json::object();
+    Json& fields = f.fields;
+
+    auto id_cell = value("id");
+    auto title = value("title");
+    if (title) {
+      fields["title"] = title->second;
+    } else {
+      reject("missing title" + looked_in("title"));
+    }
+    if (auto summary = value("summary")) fields["summary"] = summary->second;
+
+    map_status(fields);
+    map_kind(fields);
+    map_owner(fields);
+    std::vector<std::string> networks = map_networks(fields);
+    map_municipalities(fields, networks);
+    map_themes(fields);
+    map_priority(fields);
+    std::map<MilestoneKind, int> milestone_years = map_milestones(fields);
+    map_costs(fields, milestone_years);
+    map_resources(fields);
+    map_risks(fields);
+    map_links(fields);
+
+    Json external = Json::array();
+    for (std::size_t i = 0; i < options_.external_ids.size(); ++i) {
+      if (auto v = first_value(layout_.external_ids[i])) {
+        external.push_back(Json{{"system", options_.external_ids[i].system}, {"id", v->second}});
+      }
+    }
+
+    std::string own_id;
+    if (id_cell) {
+      own_id = id_cell->second;
+    } else if (title) {
+      own_id = slugify(title->second);
+      if (own_id.empty()) reject("column " + quote(title->first.header) + ": cannot make an id from the title");
+    }
+    f.record = id_cell ? id_cell->second : where_;
+    // Only an id cell is a stable key; a row number shifts whenever rows are added above.
+    if (id_cell) known_record_ = id_cell->second;
+    f.id = options_.id_prefix + ":" + own_id;
+    if (auto same = value("same_as")) {
+      if (is_canonical_id(same->second)) {
+        f.id = same->second;
+        external.insert(external.begin(), Json{{"system", options_.id_prefix}, {"id", own_id}});
+      } else {
+        reject("column " + quote(same->first.header) + ": " + quote(same->second) +
+               " is not a canonical id (like ks:digihelse)");
+      }
+    }
+    if (!external.empty()) fields["external_ids"] = std::move(external);
+
+    std::string joined;
+    for (std::size_t i = 0; i < row_.cells.size(); ++i) {
+      if (i > 0) joined.push_back('\x1f');  // unit separator: "a;b" + "c" differs from "a" + "b;c"
+      joined += row_.cells[i];
+    }
+    f.hash = sha256_hex(joined);
+    if (!reasons_.empty()) return std::nullopt;
+    return f;
+  }
+
+  const std::vector<std::string>& reasons() const { return reasons_; }
+  /// The record key of a rejected row when its id cell could be read, so its last good version is kept.
+  const std::string& known_record() const { return known_record_; }
+
+ private:
+  std::string cell(std::size_t index) const {
+    return index < row_.cells.size() ? std::string(trim(row_.cells[index])) : std::string();
+  }
+
+  std::optional<std::pair<Column, std::string>> first_value(const std::vector<Column>& columns) const {
+    for (const auto& c : columns) {
+      std::string v = cell(c.index);
+      if (!v.empty()) return std::make_pair(c, std::move(v));
+    }
+    return std::nullopt;
+  }
+
+  std::optional<std::pair<Column, std::string>> value(const std::string& field) const {
+    auto it = layout_.simple.find(field);
+    if (it == layout_.simple.end()) return std::nullopt;
+    return first_value(it->second);
+  }
+
+  std::string looked_in(const std::string& field) const {
+    auto it = layout_.simple.find(field);
+    if (it == layout_.simple.end() || it->second.empty()) return {};
+    std::vector<std::string> headers;
+    for (const auto& c : it->second) headers.push_back(c.header);
+    return " (column " + words_list(headers) + " is empty)";
+  }
+
+  void reject(std::string reason) { reasons_.push_back(std::move(reason)); }
+  void warn(std::string reason) { warnings_.push_back(Issue{where_, std::move(reason)}); }
+
+  static std::string in_column(const Column& c) { return "column " + quote(c.header) + ": "; }
+
+  void map_status(Json& fields) {
+    if (auto v = value("status")) {
+      if (auto s = status_from_word(v->second)) {
+        fields["status"] = *s;
+      } else {
+        reject(in_column(v->first) + "unknown status " + quote(v->second));
+      }
+    } else if (options_.defaults.status) {
+      fields["status"] = *options_.defaults.status;
+    } else {
+      reject("missing status" + looked_in("status") + " and no default status");
+    }
+  }
+
+  void map_kind(Json& fields) {
+    if (auto v = value("kind")) {
+      if (auto k = kind_from_word(v->second)) {
+        fields["kind"] = *k;
+      } else {
+        reject(in_column(v->first) + "unknown kind " + quote(v->second));
+      }
+    } else if (options_.defaults.kind) {
+      fields["kind"] = *options_.defaults.kind;
+    }
+  }
+
+  void map_owner(Json& fields) {
+    auto v = value("owner");
+    if (!v) {
+      if (options_.defaults.owner) fields["owner"] = owner_json(*options_.defaults.owner);
+      return;
+    }
+    if (fold(v->second) == "ks") {
+      fields["owner"] = owner_json(Owner{OwnerType::ks, "ks", "KS"});
+    } else if (const Network* n = reference_.find_network(v->second)) {
+      fields["owner"] = owner_json(Owner{OwnerType::network, n->id, n->name});
+    } else if (const Municipality* m = reference_.find_municipality(v->second)) {
+      fields["owner"] = owner_json(Owner{OwnerType::municipality, m->number, m->name});
+    } else {
+      reject(in_column(v->first) + "unknown owner " + quote(v->second) + " (expected KS, a network or a municipality)");
+    }
+  }
+
+  std::vector<std::string> map_networks(Json& fields) {
+    std::vector<std::string> ids;
+    if (auto v = value("networks")) {
+      std::vector<std::string> found, unknown;
+      Finder find = [&](std::string_view s) -> std::optional<std::vector<std::string>> {
+        if (const Network* n = reference_.find_network(s)) return std::vector<std::string>{n->id};
+        return std::nullopt;
+      };
+      resolve_list(v->second, 0, find, found, unknown);
+      for (const auto& u : unknown) reject(in_column(v->first) + "unknown network " + quote(u));
+      append_unique(ids, found);
+    } else if (options_.defaults.networks) {
+      ids = *options_.defaults.networks;
+    } else {
+      return ids;
+    }
+    fields["networks"] = ids;
+    return ids;
+  }
+
+  void map_municipalities(Json& fields, const std::vector<std::string>& networks) {
+    auto v = value("municipalities");
+    if (!v) {
+      if (options_.defaults.municipalities) fields["municipalities"] = *options_.defaults.municipalities;
+      return;
+    }
+    bool all_without_networks = false;
+    Finder find = [&](std::string_view s) -> std::optional<std::vector<std::string>> {
+      const std::string key = fold(s);
+      if (key == "alle" || key == "alle kommuner" || key == "alle kommunene" || key == "alle kommunane") {
+        std::vector<std::string> all;
+        for (const auto& n : networks) append_unique(all, reference_.municipalities_of(n));
+        if (networks.empty()) all_without_networks = true;
+        return all;
+      }
+      // Excel drops the leading zero of 0301; find_municipality also takes "1103 Stavanger".
+      std::string text(trim(s));
+      if (text.size() == 3 && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        text.insert(text.begin(), '0');
+      }
+      if (const Municipality* m = reference_.find_municipality(text)) return std::vector<std::string>{m->number};
+      return std::nullopt;
+    };
+    std::vector<std::string> found, unknown;
+    resolve_list(v->second, 0, find, found, unknown);
+    for (const auto& u : unknown) reject(in_column(v->first) + "unknown municipality " + quote(u));
+    if (all_without_networks)
+      reject(in_column(v->first) + quote(v->second) + " needs the row's networks, and it has none");
+    std::sort(found.begin(), found.end());
+    found.erase(std::unique(found.begin(), found.end()), found.end());
+    fields["municipalities"] = found;
+  }
+
+  void map_themes(Json& fields) {
+    auto v = value("themes");
+    if (!v) {
+      if (options_.defaults.themes) fields["themes"] = *options_.defaults.themes;
+      return;
+    }
+    Finder find = [&](std::string_view s) -> std::optional<std::vector<std::string>> {
+      if (const Theme* t = reference_.find_theme(s)) return std::vector<std::string>{t->id};
+      return std::nullopt;
+    };
+    std::vector<std::string> found, unknown, ids;
+    resolve_list(v->second, 0, find, found, unknown);
+    for (const auto& u : unknown) warn(in_column(v->first) + "unknown theme " + quote(u) + " dropped");
+    append_unique(ids, found);
+    if (!ids.empty() || unknown.empty()) fields["themes"] = ids;
+  }
+
+  void map_priority(Json& fields) {
+    auto v = value("priority");
+    if (!v) return;
+    // parse_options guarantees a scheme whenever the priority column is mapped.
+    auto p = normalise_priority(options_.priority_scheme.value_or(""), v->second);
+    if (!p) {
+      reject(in_column(v->first) + p.error().message);
+      return;
+    }
+    fields["priority"] = Json{{"scheme", p->scheme}, {"value", p->value}, {"rank", p->rank}};
+  }
+
+  std::map<MilestoneKind, int> map_milestones(Json& fields) {
+    std::map<MilestoneKind, int> years;  // first year seen per kind, for costs without a year
+    Json list = Json::array();
+    for (std::size_t i = 0; i < options_.milestones.size(); ++i) {
+      const MilestoneColumn& m = options_.milestones[i];
+      auto v = first_value(layout_.milestones[i]);
+      if (!v) continue;
+      auto d = parse_date(v->second);
+      if (!d) {
+        reject(in_column(v->first) + d.error().message);
+        continue;
+      }
+      years.emplace(m.kind, std::stoi(d->date.substr(0, 4)));
+      list.push_back(Json{
+          {"name", m.name}, {"kind", m.kind}, {"date", d->date}, {"precision", d->precision}, {"label", d->label}});
+    }
+    if (!list.empty()) fields["milestones"] = std::move(list);
+    return years;
+  }
+
+  void map_costs(Json& fields, const std::map<MilestoneKind, int>& milestone_years) {
+    Json list = Json::array();
+    for (std::size_t i = 0; i < options_.costs.size(); ++i) {
+      const CostColumn& c = options_.costs[i];
+      auto v = first_value(layout_.costs[i]);
+      if (!v) continue;
+      auto amount = parse_amount_nok(v->second);
+      if (!amount) {
+        reject(in_column(v->first) + amount.error().message);
+        continue;
+      }
+      std::optional<int> year = c.year;
+      if (!year) {
+        if (auto y = first_value(layout_.cost_years[i])) {
+          auto d = parse_date(y->second);
+          if (d && d->precision == Precision::year) {
+            year = std::stoi(d->date.substr(0, 4));
+          } else {
+            reject(in_column(y->first) + "cannot read year " + quote(y->second));
+            continue;
+          }
+        }
+      }
+      if (!year) {
+        for (MilestoneKind k : {MilestoneKind::rollout_start, MilestoneKind::start}) {
+          auto it = milestone_years.find(k);
+          if (!year && it != milestone_years.end()) year = it->second;
+        }
+      }
+      if (!year) {
+        warn(in_column(v->first) + "no budget year for " + quote(v->second) +
+             " (no year column value and no rollout or start date); cost dropped");
+        continue;
+      }
+      list.push_back(Json{{"year", *year},
+                          {"category", c.category},
+                          {"amount_nok", *amount},
+                          {"per", c.per},
+                          {"funding", c.funding ? Json(*c.funding) : Json(nullptr)}});
+    }
+    if (!list.empty()) fields["costs"] = std::move(list);
+  }
+
+  void map_resources(Json& fields) {
+    Json list = Json::array();
+    for (std::size_t i = 0; i < options_.resources.size(); ++i) {
+      const ResourceColumn& r = options_.resources[i];
+      auto v = first_value(layout_.resources[i]);
+      if (!v) continue;
+      auto share = parse_share(v->second);
+      if (!share) {
+        reject(in_column(v->first) + share.error().message);
+        continue;
+      }
+      list.push_back(Json{{"role", r.role}, {"share", *share}, {"per", r.per}});
+    }
+    if (!list.empty()) fields["resources"] = std::move(list);
+  }
+
+  void map_risks(Json& fields) {
+    auto v = value("risks");
+    if (!v) return;
+    std::vector<std::string> risks;
+    for (auto& part : split_list(v->second, ";\n")) {
+      // Bullets typed into a cell are layout, not part of the risk.
+      std::string_view s = part;
+      while (!s.empty() && (s.front() == '-' || s.front() == '*')) s = trim(s.substr(1));
+      if (s.substr(0, 3) == "\xE2\x80\xA2") s = trim(s.substr(3));  // U+2022 bullet
+      if (!s.empty()) risks.emplace_back(s);
+    }
+    if (!risks.empty()) fields["risks"] = risks;
+  }
+
+  void map_links(Json& fields) {
+    auto v = value("link");
+    if (!v) return;
+    Json links = Json::array();
+    for (const auto& href : split_list(v->second, " \n\t;")) {
+      if (href.rfind("http://", 0) != 0 && href.rfind("https://", 0) != 0) {
+        reject(in_column(v->first) + "link " + quote(href) + " does not start with http:// or https://");
+        continue;
+      }
+      links.push_back(Json{{"rel", "related"}, {"href", href}, {"title", nullptr}});
+    }
+    if (!links.empty()) fields["links"] = std::move(links);
+  }
+
+  const CsvRow& row_;
+  const Layout& layout_;
+  const SpreadsheetOptions& options_;
+  const Reference& reference_;
+  std::string where_;
+  std::vector<Issue>& warnings_;
+  std::vector<std::string> reasons_;
+  std::string known_record_;
+};
+
+std::string join_reasons(const std::vector<std::string>& reasons) {
+  std::string s;
+  for (const auto& r : reasons) {
+    if (!s.empty()) s += "; ";
+    s += r;
+  }
+  return s;
+}
+
+/// Keeps the first fragment per id; later ones are rejected so that a snapshot never holds one id twice.
+void reject_duplicates(Batch& batch) {
+  std::map<std::string, std::string> first_where;
+  std::vector<Fragment> kept;
+  for (auto& f : batch.fragments) {
+    auto [it, inserted] = first_where.emplace(f.id, f.where);
+    if (inserted) {
+      kept.push_back(std::move(f));
+    } else {
+      batch.rejected.push_back(Issue{f.where, "duplicate id " + quote(f.id) + " (first at " + it->second + ")"});
+    }
+  }
+  batch.fragments = std::move(kept);
+}
+
+/// Checks the defaults' reference ids and fills in owner names, so every row gets canonical values.
+Expected<SpreadsheetOptions> resolve_defaults(const SpreadsheetOptions& options, const Reference& reference) {
+  SpreadsheetOptions o = options;
+  if (o.defaults.networks) {
+    for (auto& id : *o.defaults.networks) {
+      const Network* n = reference.find_network(id);
+      if (!n) return Error{"defaults.networks: unknown network " + quote(id)};
+      id = n->id;
+    }
+  }
+  if (o.defaults.themes) {
+    for (auto& id : *o.defaults.themes) {
+      const Theme* t = reference.find_theme(id);
+      if (!t) return Error{"defaults.themes: unknown theme " + quote(id)};
+      id = t->id;
+    }
+  }
+  if (o.defaults.municipalities) {
+    for (auto& number : *o.defaults.municipalities) {
+      const Municipality* m = reference.find_municipality(number);
+      if (!m) return Error{"defaults.municipalities: unknown municipality " + quote(number)};
+      number = m->number;
+    }
+  }
+  if (o.defaults.owner && o.defaults.owner->name.empty()) {
+    Owner& owner = *o.defaults.owner;
+    if (owner.type == OwnerType::network) {
+      if (const Network* n = reference.find_network(owner.id)) owner.name = n->name;
+    } else if (owner.type == OwnerType::municipality) {
+      if (const Municipality* m = reference.find_municipality(owner.id)) owner.name = m->name;
+    } else if (owner.type == OwnerType::ks) {
+      owner.name = "KS";
+    }
+    if (owner.name.empty()) owner.name = owner.id;
+  }
+  return o;
+}
+
+}  // namespace
+
+const std::vector<std::string>& simple_mapping_fields() {
+  static const std::vector<std::string> fields = {"id",       "same_as",        "title",  "summary",  "status", "kind",
+                                                  "networks", "municipalities", "themes", "priority", "owner",  "risks",
+                                                  "link"};
+  return fields;
+}
+
+Expected<SpreadsheetOptions> parse_options(const SourceConfig& config) {
+  const std::string who = "source '" + config.name + "': ";
+  try {
+    const Json& s = config.settings;
+    if (!s.is_object()) return Error{who + "the settings are not an object"};
+    SpreadsheetOptions o;
+    o.source_name = config.name;
+
+    if (!s.contains("path") || !s["path"].is_string()) return Error{who + "path is required"};
+    o.path = config.resolve(s["path"].get<std::string>());
+
+    const std::string encoding = s.value("encoding", "auto");
+    if (encoding == "auto")
+      o.encoding = CsvEncoding::automatic;
+    else if (encoding == "utf-8")
+      o.encoding = CsvEncoding::utf8;
+    else if (encoding == "windows-1252")
+      o.encoding = CsvEncoding::windows_1252;
+    else
+      return Error{who + "encoding must be auto, utf-8 or windows-1252, not " + quote(encoding)};
+
+    const std::string delimiter = s.value("delimiter", "auto");
+    if (delimiter == "auto")
+      o.delimiter = 0;
+    else if (delimiter == ";" || delimiter == "," || delimiter == "\t")
+      o.delimiter = delimiter[0];
+    else
+      return Error{who + "delimiter must be auto, \";\", \",\" or \"\\t\""};
+
+    if (s.contains("header_row")) {
+      const Json& h = s["header_row"];
+      if (h.is_number_integer() && h.get<long long>() >= 1) {
+        o.header_row = static_cast<std::size_t>(h.get<long long>());
+      } else if (!(h.is_string() && h.get<std::string>() == "auto")) {
+        return Error{who + "header_row must be auto or a row number from 1"};
+      }
+    }
+
+    if (!s.contains("id_prefix") || !s["id_prefix"].is_string() || s["id_prefix"].get<std::string>().empty()) {
+      return Error{who + "id_prefix is required"};
+    }
+    o.id_prefix = s["id_prefix"].get<std::string>();
+
+    if (s.contains("priority_scheme")) {
+      std::string scheme = s["priority_scheme"].get<std::string>();
+      if (!is_priority_scheme(scheme)) return Error{who + "unknown priority_scheme " + quote(scheme)};
+      o.priority_scheme = scheme;
+    }
+
+    if (s.contains("defaults")) {
+      const Json& d = s["defaults"];
+      if (d.contains("kind")) {
+        o.defaults.kind = enum_from_json<ItemKind>(d["kind"]);
+        if (!o.defaults.kind) return Error{who + "defaults.kind: unknown kind " + d["kind"].dump()};
+      }
+      if (d.contains("status")) {
+        o.defaults.status = enum_from_json<ItemStatus>(d["status"]);
+        if (!o.defaults.status) return Error{who + "defaults.status: unknown status " + d["status"].dump()};
+      }
+      if (d.contains("owner")) {
+        const Json& ow = d["owner"];
+        auto type = enum_from_json<OwnerType>(ow.value("type", Json()));
+        if (!type) return Error{who + "defaults.owner.type: unknown owner type"};
+        o.defaults.owner = Owner{*type, ow.value("id", ""), ow.value("name", "")};
+      }
+      if (d.contains("networks")) o.defaults.networks = string_or_list(d["networks"]);
+      if (d.contains("themes")) o.defaults.themes = string_or_list(d["themes"]);
+      if (d.contains("municipalities")) {
+        std::vector<std::string> numbers;
+        for (const auto& m : d["municipalities"]) numbers.push_back(municipality_number(m));
+        o.defaults.municipalities = std::move(numbers);
+      }
+    }
+
+    if (!s.contains("mapping") || !s["mapping"].is_object()) return Error{who + "mapping is required"};
+    const Json& m = s["mapping"];
+    for (const auto& field : simple_mapping_fields()) {
+      if (m.contains(field)) o.mapping[field] = string_or_list(m[field]);
+    }
+    if (!o.mapping.contains("title") || o.mapping["title"].empty()) return Error{who + "mapping.title is required"};
+    if (o.mapping.contains("priority") && !o.priority_scheme) {
+      return Error{who + "mapping.priority needs priority_scheme"};
+    }
+    for (const auto& e : m.value("milestones", Json::array())) {
+      MilestoneColumn c;
+      c.column = e.at("column").get<std::string>();
+      auto kind = enum_from_json<MilestoneKind>(e.value("kind", Json("other")));
+      if (!kind) return Error{who + "mapping.milestones: unknown kind " + e["kind"].dump()};
+      c.kind = *kind;
+      c.name = e.value("name", c.column);
+      o.milestones.push_back(std::move(c));
+    }
+    for (const auto& e : m.value("costs", Json::array())) {
+      CostColumn c;
+      c.column = e.at("column").get<std::string>();
+      auto category = enum_from_json<CostCategory>(e.at("category"));
+      if (!category) return Error{who + "mapping.costs: unknown category " + e["category"].dump()};
+      c.category = *category;
+      auto per = enum_from_json<CostPer>(e.value("per", Json("municipality")));
+      if (!per) return Error{who + "mapping.costs: unknown per " + e["per"].dump()};
+      c.per = *per;
+      if (e.contains("funding")) {
+        c.funding = enum_from_json<Funding>(e["funding"]);
+        if (!c.funding) return Error{who + "mapping.costs: unknown funding " + e["funding"].dump()};
+      }
+      if (e.contains("year")) c.year = e["year"].get<int>();
+      if (e.contains("year_column")) c.year_column = e["year_column"].get<std::string>();
+      if (c.year && c.year_column) return Error{who + "mapping.costs: give year or year_column, not both"};
+      o.costs.push_back(std::move(c));
+    }
+    for (const auto& e : m.value("resources", Json::array())) {
+      o.resources.push_back(ResourceColumn{e.at("column").get<std::string>(), e.at("role").get<std::string>(),
+                                           e.value("per", "municipality")});
+    }
+    for (const auto& e : m.value("external_ids", Json::array())) {
+      o.external_ids.push_back(ExternalIdColumn{e.at("column").get<std::string>(), e.at("system").get<std::string>()});
+    }
+    return o;
+  } catch (const Json::exception& e) {
+    return Error{who + "invalid settings: " + e.what()};
+  }
+}
+
+Expected<Batch> map_table(const std::vector<CsvRow>& rows, const SpreadsheetOptions& raw_options,
+                          const Reference& reference, std::string_view file_label) {
+  auto resolved = resolve_defaults(raw_options, reference);
+  if (!resolved) return resolved.error();
+  const SpreadsheetOptions& options = *resolved;
+  const std::string prefix = file_label.empty() ? std::string() : std::string(file_label) + " ";
+  auto where = [&](std::size_t line) { return prefix + "row " + std::to_string(line); };
+
+  // Find the header row.
+  const std::vector<std::string> words = all_header_words(options);
+  std::set<std::string> keys;
+  for (const auto& w : words) keys.insert(fold(w));
+  const std::size_t needed = std::min<std::size_t>(2, keys.size());
+  std::size_t header_at = rows.size();
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    if (options.header_row) {
+      if (rows[r].line == *options.header_row) header_at = r;
+    } else {
+      std::set<std::string> matched;
+      for (const auto& c : rows[r].cells) {
+        std::string k = fold(c);
+        if (keys.contains(k)) matched.insert(k);
+      }
+      if (!matched.empty() && matched.size() >= needed) header_at = r;
+    }
+    if (header_at != rows.size()) break;
+  }
+  if (header_at == rows.size()) {
+    if (options.header_row) {
+      return Error{prefix + "no row starts on line " + std::to_string(*options.header_row) + " (header_row)"};
+    }
+    return Error{
+        prefix + "no header row: no row names two of the configured columns " +
+        words_list(std::vector<std::string>(words.begin(), words.begin() + std::min<std::size_t>(words.size(), 8))) +
+        (words.size() > 8 ? " ..." : "")};
+  }
+  const CsvRow& header = rows[header_at];
+
+  Batch batch;
+  batch.snapshot = true;
+  Layout layout;
+  layout.header_line = header.line;
+  auto columns_for = [&](const std::string& what, const std::vector<std::string>& list) {
+    auto found = find_columns(header, list);
+    if (found.empty()) {
+      batch.warnings.push_back(Issue{where(header.line), "no column " + words_list(list) + " for " + what});
+    }
+    return found;
+  };
+  for (const auto& [field, list] : options.mapping) layout.simple[field] = columns_for(field, list);
+  for (const auto& m : options.milestones)
+    layout.milestones.push_back(columns_for("milestone " + quote(m.name), {m.column}));
+  for (const auto& c : options.costs) {
+    layout.costs.push_back(columns_for("costs", {c.column}));
+    layout.cost_years.push_back(c.year_column ? columns_for("the budget year of " + quote(c.column), {*c.year_column})
+                                              : std::vector<Column>{});
+  }
+  for (const auto& r : options.resources) layout.resources.push_back(columns_for("resources", {r.column}));
+  for (const auto& e : options.external_ids) layout.external_ids.push_back(columns_for("external_ids", {e.column}));
+
+  for (std::size_t r = header_at + 1; r < rows.size(); ++r) {
+    const CsvRow& row = rows[r];
+    std::size_t non_empty = 0;
+    std::string_view only;
+    for (const auto& c : row.cells) {
+      if (!trim(c).empty()) {
+        ++non_empty;
+        only = trim(c);
+      }
+    }
+    if (non_empty == 0) continue;
+    if (non_empty == 1) {
+      batch.warnings.push_back(Issue{where(row.line), "skipped a row with one cell only: " + quote(only)});
+      continue;
+    }
+    RowMapper mapper(row, layout, options, reference, where(row.line), batch.warnings);
+    if (auto fragment = mapper.map()) {
+      batch.fragments.push_back(std::move(*fragment));
+    } else {
+      batch.rejected.push_back(Issue{where(row.line), join_reasons(mapper.reasons()), mapper.known_record()});
+    }
+  }
+  reject_duplicates(batch);
+  return batch;
+}
+
+Expected<Batch> SpreadsheetAdapter::read(PullContext& ctx) {
+  const std::vector<fs::path> inputs = ctx.paths.empty() ? std::vector<fs::path>{options_.path} : ctx.paths;
+  std::vector<fs::path> files;
+  bool labelled = inputs.size() > 1;
+  for (const auto& p : inputs) {
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) {
+      labelled = true;
+      std::vector<fs::path> found;
+      for (const auto& entry : fs::directory_iterator(p, ec)) {
+        std::string ext = entry.path().extension().string();
+        std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+        std::error_code file_ec;
+        if (ext == ".csv" && entry.is_regular_file(file_ec)) found.push_back(entry.path());
+      }
+      if (ec) return Error{"cannot list '" + p.string() + "': " + ec.message()};
+      if (found.empty()) return Error{"no .csv files in '" + p.string() + "'"};
+      std::sort(found.begin(), found.end(),
+                [](const fs::path& a, const fs::path& b) { return a.filename() < b.filename(); });
+      files.insert(files.end(), found.begin(), found.end());
+    } else if (fs::is_regular_file(p, ec)) {
+      files.push_back(p);
+    } else {
+      return Error{"cannot read '" + p.string() + "': no such file or folder"};
+    }
+  }
+
+  CsvOptions csv;
+  csv.encoding = options_.encoding;
+  csv.delimiter = options_.delimiter;
+  Batch batch;
+  batch.snapshot = true;
+  for (const auto& file : files) {
+    const std::string name = file.filename().string();
+    std::error_code ec;
+    auto size = fs::file_size(file, ec);
+    if (ec) return Error{"cannot read '" + file.string() + "': " + ec.message()};
+    if (size > max_file_bytes) {
+      return Error{"'" + file.string() + "' is larger than " + std::to_string(max_file_bytes >> 20) + " MiB"};
+    }
+    std::ifstream in(file, std::ios::binary);
+    if (!in.is_open()) return Error{"cannot open '" + file.string() + "'"};
+    std::string bytes(static_cast<std::size_t>(size), '\0');
+    in.read(bytes.data(), static_cast<std::streamsize>(size));
+    if (static_cast<std::uintmax_t>(in.gcount()) != size) return Error{"cannot read '" + file.string() + "'"};
+    auto table = read_csv(bytes, csv);
+    if (!table) return Error{name + ": " + table.error().message};
+    auto part = map_table(table->rows, options_, ctx.reference, labelled ? name : std::string_view{});
+    if (!part) return Error{labelled ? part.error().message : name + ": " + part.error().message};
+    auto move_all = [](auto& to, auto& from) { std::move(from.begin(), from.end(), std::back_inserter(to)); };
+    move_all(batch.fragments, part->fragments);
+    move_all(batch.rejected, part->rejected);
+    move_all(batch.warnings, part->warnings);
+  }
+  reject_duplicates(batch);
+  return batch;
+}
+
+Expected<std::unique_ptr<SourceAdapter>> make_spreadsheet_adapter(const SourceConfig& config) {
+  auto options = parse_options(config);
+  if (!options) return options.error();
+  return std::unique_ptr<SourceAdapter>(std::make_unique<SpreadsheetAdapter>(std::move(*options)));
+}
+
+}  // namespace veikart::adapters::spreadsheet

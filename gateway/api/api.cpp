@@ -1,0 +1,342 @@
+#include "gateway/api/api.hpp"
+
+#include <strings.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <set>
+
+#include "gateway/api/problem.hpp"
+#include "gateway/core/text.hpp"
+#include "veikart_embedded.hpp"
+
+namespace veikart {
+namespace {
+
+constexpr int kDefaultLimit = 100;
+constexpr int kMaxLimit = 1000;
+
+const std::set<std::string> kStatuses = {"idea",  "assessed",    "prioritised",  "in_development", "pilot",
+                                         "ready", "rolling_out", "in_operation", "paused",         "cancelled"};
+const std::set<std::string> kKinds = {"national_solution", "regional_project", "local_project", "joint_procurement",
+                                      "competence_programme"};
+
+HttpResponse json_response(const Json& body, int status = 200) {
+  HttpResponse r;
+  r.status = status;
+  r.set_header("Content-Type", "application/json");
+  r.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return r;
+}
+
+bool valid_iso_date(const std::string& s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (s[i] < '0' || s[i] > '9') return false;
+  }
+  const int y = std::stoi(s.substr(0, 4));
+  const int m = std::stoi(s.substr(5, 2));
+  const int d = std::stoi(s.substr(8, 2));
+  if (m < 1 || m > 12 || d < 1) return false;
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return d <= kDays[m - 1] + (m == 2 && leap ? 1 : 0);
+}
+
+bool parse_int(const std::string& s, long long& out) {
+  if (s.empty() || s.size() > 18) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  out = std::stoll(s);
+  return true;
+}
+
+// The `limit` parameter: 1..kMaxLimit, or the default when absent.
+int parse_limit(const HttpRequest& req, int fallback, std::vector<Issue>& errors) {
+  const auto v = req.query_one("limit");
+  if (!v) return fallback;
+  long long n = 0;
+  if (!parse_int(*v, n) || n < 1 || n > kMaxLimit) {
+    errors.push_back({"limit", "expected an integer from 1 to " + std::to_string(kMaxLimit) + ", got '" + *v + "'"});
+    return fallback;
+  }
+  return static_cast<int>(n);
+}
+
+Json run_to_json(const IngestionRun& r) {
+  auto issues = [](const std::vector<Issue>& list) {
+    Json a = Json::array();
+    for (const auto& i : list) a.push_back({{"where", i.where}, {"reason", i.reason}});
+    return a;
+  };
+  return {{"id", r.id},
+          {"source", r.source},
+          {"started_at", r.started_at},
+          {"finished_at", r.finished_at.empty() ? Json() : Json(r.finished_at)},
+          {"status", r.status},
+          {"accepted", r.accepted},
+          {"rejected", r.rejected},
+          {"unchanged", r.unchanged},
+          {"removed", r.removed},
+          {"errors", issues(r.errors)},
+          {"warnings", issues(r.warnings)}};
+}
+
+// An If-None-Match list matches when one of its entity tags equals ours, weakly compared (RFC 9110 13.1.2).
+bool etag_matches(const std::string& header, const std::string& etag) {
+  if (header.empty()) return false;
+  if (trim(header) == "*") return true;
+  auto strip = [](std::string_view t) {
+    t = trim(t);
+    if (t.starts_with("W/")) t.remove_prefix(2);
+    return std::string(t);
+  };
+  for (const auto& part : split_list(header, ",")) {
+    if (strip(part) == strip(etag)) return true;
+  }
+  return false;
+}
+
+bool accepts_gzip(const std::string& accept_encoding) {
+  for (const auto& part : split_list(accept_encoding, ",")) {
+    const auto semi = part.find(';');
+    const std::string coding = fold(part.substr(0, semi));
+    if (coding != "gzip") continue;
+    if (semi != std::string::npos) {
+      const std::string params = part.substr(semi + 1);
+      const auto q = params.find("q=");
+      if (q != std::string::npos && std::stod(params.substr(q + 2)) <= 0) return false;
+    }
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+struct Api::Impl {
+  explicit Impl(ApiContext c) : ctx(std::move(c)) {}
+
+  ApiContext ctx;
+
+  HttpResponse roadmap(const HttpRequest& req) {
+    RoadmapQuery q;
+    std::vector<Issue> errors;
+    auto check_each = [&](const char* param, std::vector<std::string> values, auto&& valid, const char* what) {
+      for (const auto& v : values) {
+        if (!valid(v)) errors.push_back({param, "unknown " + std::string(what) + " '" + v + "'"});
+      }
+      return values;
+    };
+    q.networks = check_each(
+        "network", req.query_list("network"), [&](const std::string& v) { return ctx.reference.network(v) != nullptr; },
+        "network id");
+    q.municipalities = check_each(
+        "municipality", req.query_list("municipality"),
+        [&](const std::string& v) { return ctx.reference.municipality(v) != nullptr; }, "kommunenummer");
+    q.themes = check_each(
+        "theme", req.query_list("theme"), [&](const std::string& v) { return ctx.reference.theme(v) != nullptr; },
+        "theme id");
+    q.statuses = check_each(
+        "status", req.query_list("status"), [&](const std::string& v) { return kStatuses.count(v) > 0; }, "status");
+    q.kinds = check_each(
+        "kind", req.query_list("kind"), [&](const std::string& v) { return kKinds.count(v) > 0; }, "kind");
+    for (const char* p : {"from", "to"}) {
+      if (auto v = req.query_one(p)) {
+        if (!valid_iso_date(*v)) {
+          errors.push_back({p, "expected a date as YYYY-MM-DD, got '" + *v + "'"});
+        } else {
+          (std::string(p) == "from" ? q.from : q.to) = *v;
+        }
+      }
+    }
+    if (q.from && q.to && *q.from > *q.to) errors.push_back({"from", "'from' is after 'to'"});
+    q.limit = parse_limit(req, kDefaultLimit, errors);
+    if (auto v = req.query_one("cursor")) {
+      auto decoded = base64url_decode(*v);
+      Json c = decoded ? Json::parse(*decoded, nullptr, false) : Json();
+      if (!c.is_object() || !c.contains("after") || !c["after"].is_string()) {
+        errors.push_back({"cursor", "not a cursor this server issued; use next_cursor from the previous page"});
+      } else {
+        q.after_id = c["after"].get<std::string>();
+      }
+    }
+    static const std::set<std::string> known = {"network", "municipality", "theme", "status", "kind",
+                                                "from",    "to",           "limit", "cursor"};
+    for (const auto& [k, _] : req.query) {
+      if (!known.count(k)) errors.push_back({k, "unknown query parameter"});
+    }
+    if (!errors.empty()) {
+      return problem(400, "invalid-query", "Invalid query parameters", "One or more query parameters are invalid.",
+                     errors, "pointer");
+    }
+    RoadmapPage page = ctx.store.roadmap(q);
+    Json body = {{"items", std::move(page.items)}, {"sequence", page.sequence}};
+    body["next_cursor"] = page.last_id ? Json(base64url_encode(Json({{"after", *page.last_id}}).dump())) : Json();
+    return json_response(body);
+  }
+
+  HttpResponse item(const std::string& id) {
+    auto stored = ctx.store.item(id);
+    if (!stored) return problem(404, "not-found", "No such roadmap item", "There is no roadmap item '" + id + "'.");
+    if (stored->deleted) {
+      return problem(410, "gone", "Roadmap item withdrawn",
+                     "The roadmap item '" + id + "' was withdrawn by its sources (change " +
+                         std::to_string(stored->version) + ").");
+    }
+    return json_response(stored->doc);
+  }
+
+  HttpResponse changes(const HttpRequest& req) {
+    std::vector<Issue> errors;
+    long long since = 0;
+    if (auto v = req.query_one("since")) {
+      if (!parse_int(*v, since)) errors.push_back({"since", "expected a change sequence number, got '" + *v + "'"});
+    }
+    const int limit = parse_limit(req, kMaxLimit, errors);
+    for (const auto& [k, _] : req.query) {
+      if (k != "since" && k != "limit") errors.push_back({k, "unknown query parameter"});
+    }
+    if (!errors.empty()) {
+      return problem(400, "invalid-query", "Invalid query parameters", "One or more query parameters are invalid.",
+                     errors);
+    }
+    const std::int64_t current = ctx.store.sequence();
+    Json list = Json::array();
+    std::int64_t next = since;
+    for (auto& c : ctx.store.changes(since, limit)) {
+      list.push_back({{"seq", c.seq}, {"id", c.id}, {"op", c.op}, {"item", c.item ? *c.item : Json()}});
+      next = c.seq;
+    }
+    if (list.empty() && next > current) next = current;  // a client ahead of us (store reset) starts over
+    return json_response({{"changes", list}, {"next_since", next}});
+  }
+
+  HttpResponse sources() {
+    Json list = Json::array();
+    for (const auto& s : ctx.config.sources) {
+      auto runs = ctx.store.runs(s.config.name, 10);
+      auto good = ctx.store.last_good_run(s.config.name);
+      Json runs_json = Json::array();
+      for (const auto& r : runs) runs_json.push_back(run_to_json(r));
+      list.push_back({{"name", s.config.name},
+                      {"type", s.config.type},
+                      {"interval_seconds", s.interval.count()},
+                      {"precedence", s.precedence},
+                      {"status", runs.empty() ? "never_run" : runs.front().status},
+                      {"last_success", good ? Json(good->finished_at) : Json()},
+                      {"last_run", runs.empty() ? Json() : runs_json.front()},
+                      {"runs", runs_json}});
+    }
+    return json_response({{"sources", list}});
+  }
+
+  HttpResponse readyz() {
+    if (!ctx.started()) {
+      return problem(503, "not-ready", "Not ready", "The gateway is still starting (first ingestion pass).");
+    }
+    if (!ctx.store.healthy()) return problem(503, "not-ready", "Not ready", "The store does not answer.");
+    return json_response({{"status", "ready"}});
+  }
+
+  HttpResponse text(std::string body, std::string content_type) {
+    HttpResponse r;
+    r.set_header("Content-Type", std::move(content_type));
+    r.body = std::move(body);
+    return r;
+  }
+
+  HttpResponse index() {
+    return json_response({{"name", "Veikart"},
+                          {"description", "One roadmap for Norway's regional digitalisation networks"},
+                          {"links",
+                           {{"roadmap", "/v1/roadmap"},
+                            {"changes", "/v1/changes?since=0"},
+                            {"sources", "/v1/sources"},
+                            {"openapi", "/openapi.yaml"},
+                            {"metrics", "/metrics"}}}});
+  }
+
+  // Routing: returns the route template (for metrics) and the response.
+  std::pair<std::string, HttpResponse> route(const HttpRequest& req) {
+    const std::string& p = req.path;
+    const bool read = req.method == "GET" || req.method == "HEAD";
+    auto only_get = [&](const char* name, auto&& handler) -> std::pair<std::string, HttpResponse> {
+      if (!read) {
+        auto r =
+            problem(405, "method-not-allowed", "Method not allowed", "Use GET or HEAD on " + std::string(name) + ".");
+        r.set_header("Allow", "GET, HEAD");
+        return {name, std::move(r)};
+      }
+      return {name, handler()};
+    };
+    if (p == "/v1/roadmap") return only_get("/v1/roadmap", [&] { return roadmap(req); });
+    if (p.starts_with("/v1/roadmap/") && p.size() > 12) {
+      return only_get("/v1/roadmap/{id}", [&] { return item(p.substr(12)); });
+    }
+    if (p == "/v1/changes") return only_get("/v1/changes", [&] { return changes(req); });
+    if (p == "/v1/sources") return only_get("/v1/sources", [&] { return sources(); });
+    if (p == "/healthz") return only_get("/healthz", [&] { return json_response({{"status", "ok"}}); });
+    if (p == "/readyz") return only_get("/readyz", [&] { return readyz(); });
+    if (p == "/metrics") {
+      return only_get("/metrics",
+                      [&] { return text(ctx.metrics.render(), "text/plain; version=0.0.4; charset=utf-8"); });
+    }
+    if (p == "/openapi.yaml") {
+      return only_get("/openapi.yaml",
+                      [&] { return text(std::string(embedded::openapi_yaml()), "application/yaml; charset=utf-8"); });
+    }
+    if (p == "/") return only_get("/", [&] { return index(); });
+    return {"unmatched", problem(404, "not-found", "Not found", "No route for '" + p + "'.")};
+  }
+
+  // Conditional requests and compression for successful reads.
+  void finish(const HttpRequest& req, HttpResponse& r) {
+    r.set_header("Cache-Control", "no-cache");
+    if ((req.method != "GET" && req.method != "HEAD") || r.status != 200) return;
+    const std::string etag = "\"" + sha256_hex(r.body).substr(0, 32) + "\"";
+    const bool gzip = accepts_gzip(req.header("accept-encoding")) && r.body.size() >= 512;
+    r.set_header("Vary", "Accept-Encoding");
+    // The gzip variant is a different representation and so gets its own strong tag.
+    const std::string tag = gzip ? etag.substr(0, etag.size() - 1) + "-gzip\"" : etag;
+    r.set_header("ETag", tag);
+    const std::string inm = req.header("if-none-match");
+    if (etag_matches(inm, etag) || etag_matches(inm, tag)) {
+      r.status = 304;
+      r.body.clear();
+      r.headers.erase(std::remove_if(r.headers.begin(), r.headers.end(),
+                                     [](const auto& h) { return strcasecmp(h.first.c_str(), "content-type") == 0; }),
+                      r.headers.end());
+      return;
+    }
+    if (gzip) {
+      r.body = gzip_compress(r.body);
+      r.set_header("Content-Encoding", "gzip");
+    }
+  }
+};
+
+Api::Api(ApiContext context) : impl_(std::make_unique<Impl>(std::move(context))) {}
+Api::~Api() = default;
+
+HttpResponse Api::handle(const HttpRequest& request) {
+  const auto start = std::chrono::steady_clock::now();
+  std::string route = "unmatched";
+  HttpResponse response;
+  try {
+    auto [name, r] = impl_->route(request);
+    route = std::move(name);
+    response = std::move(r);
+    impl_->finish(request, response);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "veikart: %s %s failed: %s\n", request.method.c_str(), request.path.c_str(), e.what());
+    response = problem(500, "internal", "Internal error", "The request could not be completed; it has been logged.");
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  impl_->ctx.metrics.observe_request(route, response.status, seconds);
+  return response;
+}
+
+}  // namespace veikart

@@ -1,0 +1,40 @@
+#pragma once
+/// @brief The HTTP API as a plain function from request to response: routing, the feed routes, conditional
+/// requests, compression and request metrics. No Beast here, so handlers are tested without a socket.
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "gateway/api/metrics.hpp"
+#include "gateway/config/config.hpp"
+#include "gateway/http/http_types.hpp"
+#include "gateway/store/store.hpp"
+
+namespace veikart {
+
+struct ApiContext {
+  Store& store;
+  const GatewayConfig& config;
+  const Reference& reference;
+  Metrics& metrics;
+  /// True once start-up is complete (first ingestion pass done); /readyz reports it.
+  std::function<bool()> started = [] { return true; };
+};
+
+class Api {
+ public:
+  explicit Api(ApiContext context);
+  ~Api();
+  Api(const Api&) = delete;
+  Api& operator=(const Api&) = delete;
+
+  /// Handles one complete request. Never throws: unexpected failures become 500 problems.
+  HttpResponse handle(const HttpRequest& request);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace veikart

@@ -1,0 +1,67 @@
+#pragma once
+/// @brief The gateway's YAML configuration: loading, validation against schemas/ and reference data.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gateway/core/adapter.hpp"
+#include "gateway/core/reference.hpp"
+
+namespace veikart {
+
+struct SourceEntry {
+  SourceConfig config;
+  std::chrono::seconds interval{300};
+  int precedence = 100;
+};
+
+struct Limits {
+  std::size_t max_body_bytes = 10 * 1024 * 1024;
+  std::size_t max_header_bytes = 16 * 1024;
+  std::chrono::seconds idle_timeout{60};
+  std::chrono::seconds request_timeout{30};
+  std::size_t max_connections = 1024;
+};
+
+struct GatewayConfig {
+  std::filesystem::path file;      // the config file as given
+  std::filesystem::path base_dir;  // its folder: relative paths are relative to it
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 8080;
+  std::filesystem::path data_dir = "data";
+  std::optional<std::filesystem::path> municipalities_file;  // defaults: the copies compiled into the binary
+  std::optional<std::filesystem::path> networks_file;
+  std::optional<std::filesystem::path> themes_file;
+  std::vector<SourceEntry> sources;
+  Limits limits;
+  int worker_threads = 2;
+
+  const SourceEntry* source(std::string_view name) const;
+};
+
+struct ConfigResult {
+  std::optional<GatewayConfig> config;
+  std::vector<Issue> problems;  // `where` is the key path, e.g. "sources[0].mapping.titel"
+};
+
+/// Reads and validates a config file: the top level against schemas/config.schema.json, each source against its
+/// adapter's schema. Every problem is reported, not just the first.
+ConfigResult load_config(const std::filesystem::path& file, const AdapterRegistry& registry);
+
+/// Loads the reference data named by the config (or the built-in defaults).
+Expected<Reference> load_reference(const GatewayConfig& config);
+
+/// Parses "30s", "5m", "1h", "1d" (or a plain number of seconds).
+std::optional<std::chrono::seconds> parse_duration(std::string_view text);
+
+/// Parses "host:port", "[v6]:port".
+bool parse_listen(std::string_view text, std::string& host, std::uint16_t& port);
+
+/// Converts YAML text to JSON (plain scalars become numbers, booleans or null where they look like one).
+Expected<Json> yaml_to_json(const std::string& text);
+
+}  // namespace veikart

@@ -1,0 +1,247 @@
+// The only translation unit that instantiates Beast's HTTP templates. One coroutine per connection, running
+// on its own strand; expected network outcomes come back as values, not exceptions.
+
+#include "gateway/http/server.hpp"
+
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cstdio>
+
+#include "gateway/api/metrics.hpp"
+
+namespace veikart {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+
+HttpRequest to_request(const http::request<http::string_body>& in, const std::string& remote) {
+  HttpRequest r;
+  r.method = std::string(in.method_string());
+  parse_target(r, std::string_view(in.target().data(), in.target().size()));
+  for (const auto& field : in) {
+    std::string name(field.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    r.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  r.body = in.body();
+  r.remote_address = remote;
+  return r;
+}
+
+http::response<http::string_body> to_beast(HttpResponse&& in, unsigned version, bool keep_alive, bool head) {
+  http::response<http::string_body> out{static_cast<http::status>(in.status), version};
+  out.set(http::field::server, "veikart");
+  for (auto& [k, v] : in.headers) out.set(k, v);
+  const std::size_t size = in.body.size();
+  out.body() = head ? std::string() : std::move(in.body);
+  out.keep_alive(keep_alive);
+  if (head) {
+    out.content_length(size);
+  } else {
+    out.prepare_payload();
+  }
+  return out;
+}
+
+std::string plain_problem(int status, std::string_view title, std::string_view detail) {
+  return "{\"type\":\"urn:veikart:problem:" + std::string(status == 413 ? "too-large" : "bad-request") +
+         "\",\"title\":\"" + std::string(title) + "\",\"status\":" + std::to_string(status) + ",\"detail\":\"" +
+         std::string(detail) + "\"}";
+}
+
+}  // namespace
+
+struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
+  Impl(asio::io_context& io_, asio::thread_pool& blocking_, Handler handler_, Limits limits_, Metrics* metrics_)
+      : io(io_), blocking(blocking_), handler(std::move(handler_)), limits(limits_), metrics(metrics_), acceptor(io_) {}
+
+  asio::io_context& io;
+  asio::thread_pool& blocking;
+  Handler handler;
+  Limits limits;
+  Metrics* metrics;
+  tcp::acceptor acceptor;
+  std::atomic<bool> stopping{false};
+  std::atomic<std::size_t> connections{0};
+
+  void count(int delta) {
+    const auto now = delta > 0 ? ++connections : --connections;
+    if (metrics) metrics->set_connections(static_cast<std::int64_t>(now));
+  }
+
+  asio::awaitable<void> accept_loop() {
+    auto self = shared_from_this();
+    while (!stopping) {
+      auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io), kUseTuple);
+      if (ec) {
+        if (ec == asio::error::operation_aborted || stopping) break;
+        std::fprintf(stderr, "veikart: accept failed: %s\n", ec.message().c_str());
+        continue;
+      }
+      asio::co_spawn(socket.get_executor(), session(std::move(socket)), [](std::exception_ptr e) {
+        if (!e) return;
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          std::fprintf(stderr, "veikart: connection failed: %s\n", ex.what());
+        }
+      });
+    }
+  }
+
+  asio::awaitable<void> write_error(beast::tcp_stream& stream, int status, std::string_view title,
+                                    std::string_view detail) {
+    http::response<http::string_body> res{static_cast<http::status>(status), 11};
+    res.set(http::field::content_type, "application/problem+json");
+    res.set(http::field::connection, "close");
+    res.body() = plain_problem(status, title, detail);
+    res.prepare_payload();
+    stream.expires_after(std::chrono::seconds(5));
+    co_await http::async_write(stream, res, kUseTuple);
+  }
+
+  asio::awaitable<void> session(tcp::socket socket) {
+    auto self = shared_from_this();
+    count(+1);
+    struct Guard {
+      Impl* impl;
+      ~Guard() { impl->count(-1); }
+    } guard{this};
+
+    std::string remote;
+    {
+      boost::system::error_code ec;
+      auto ep = socket.remote_endpoint(ec);
+      if (!ec) remote = ep.address().to_string();
+    }
+    beast::tcp_stream stream(std::move(socket));
+    if (connections > limits.max_connections) {
+      co_await write_error(stream, 503, "Too many connections", "The server is at its connection limit; retry later.");
+      co_return;
+    }
+    beast::flat_buffer buffer;
+    bool first = true;
+    while (!stopping) {
+      http::request_parser<http::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+      parser.body_limit(limits.max_body_bytes);
+      // Between requests the idle timeout applies; once bytes arrive the whole request must come in time.
+      stream.expires_after(first ? limits.request_timeout : limits.idle_timeout);
+      auto [ec_header, n_header] = co_await http::async_read_header(stream, buffer, parser, kUseTuple);
+      (void)n_header;
+      if (ec_header == http::error::body_limit) {
+        co_await write_error(stream, 413, "Content too large",
+                             "The request body exceeds " + std::to_string(limits.max_body_bytes) + " bytes.");
+        break;
+      }
+      if (ec_header == http::error::header_limit) {
+        co_await write_error(stream, 431, "Request header fields too large",
+                             "The request headers exceed " + std::to_string(limits.max_header_bytes) + " bytes.");
+        break;
+      }
+      if (ec_header) {
+        if (ec_header != http::error::end_of_stream && ec_header != beast::error::timeout &&
+            ec_header != asio::error::connection_reset && ec_header != asio::error::eof &&
+            ec_header != asio::error::operation_aborted && buffer.size() > 0) {
+          co_await write_error(stream, 400, "Malformed request", "The request could not be parsed as HTTP/1.1.");
+        }
+        break;
+      }
+      first = false;
+      stream.expires_after(limits.request_timeout);
+      auto [ec, n] = co_await http::async_read(stream, buffer, parser, kUseTuple);
+      (void)n;
+      if (ec == http::error::body_limit) {
+        co_await write_error(stream, 413, "Content too large",
+                             "The request body exceeds " + std::to_string(limits.max_body_bytes) + " bytes.");
+        break;
+      }
+      if (ec) {
+        if (ec == beast::error::timeout) {
+          co_await write_error(stream, 408, "Request timeout", "The request did not arrive in time.");
+        } else if (ec != http::error::end_of_stream && ec != asio::error::connection_reset && ec != asio::error::eof) {
+          co_await write_error(stream, 400, "Malformed request", "The request could not be parsed as HTTP/1.1.");
+        }
+        break;
+      }
+      auto req = parser.release();
+      const bool head = req.method() == http::verb::head;
+      const bool keep_alive = req.keep_alive() && !stopping;
+      HttpRequest plain = to_request(req, remote);
+      // Handlers read the store, which may block: run them on the blocking pool, then come back to the strand.
+      HttpResponse result = co_await asio::co_spawn(
+          blocking, [this, &plain]() -> asio::awaitable<HttpResponse> { co_return handler(plain); },
+          asio::use_awaitable);
+      auto res = to_beast(std::move(result), req.version(), keep_alive, head);
+      stream.expires_after(limits.request_timeout);
+      if (head) {
+        http::response_serializer<http::string_body> sr{res};
+        auto [wec, wn] = co_await http::async_write_header(stream, sr, kUseTuple);
+        (void)wn;
+        if (wec) break;
+      } else {
+        auto [wec, wn] = co_await http::async_write(stream, res, kUseTuple);
+        (void)wn;
+        if (wec) break;
+      }
+      if (!keep_alive) break;
+    }
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+};
+
+HttpServer::HttpServer(asio::io_context& io, asio::thread_pool& blocking, Handler handler, Limits limits,
+                       Metrics* metrics)
+    : impl_(std::make_shared<Impl>(io, blocking, std::move(handler), limits, metrics)) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::listen(const std::string& host, std::uint16_t port) {
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(host, ec);
+  if (ec) throw std::runtime_error("cannot listen on '" + host + "': not an IP address");
+  const tcp::endpoint endpoint(address, port);
+  auto& a = impl_->acceptor;
+  a.open(endpoint.protocol(), ec);
+  if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) a.bind(endpoint, ec);
+  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message());
+  }
+  asio::co_spawn(a.get_executor(), impl_->accept_loop(), asio::detached);
+}
+
+std::uint16_t HttpServer::port() const {
+  boost::system::error_code ec;
+  return impl_->acceptor.local_endpoint(ec).port();
+}
+
+void HttpServer::stop() {
+  if (impl_->stopping.exchange(true)) return;
+  asio::post(impl_->acceptor.get_executor(), [impl = impl_] {
+    boost::system::error_code ec;
+    impl->acceptor.close(ec);
+  });
+}
+
+std::size_t HttpServer::open_connections() const { return impl_->connections; }
+
+}  // namespace veikart

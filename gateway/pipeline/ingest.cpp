@@ -1,0 +1,214 @@
+#include "gateway/pipeline/ingest.hpp"
+
+#include <map>
+#include <set>
+
+#include "gateway/core/schema.hpp"
+#include "gateway/pipeline/merge.hpp"
+
+namespace veikart {
+namespace {
+
+// Runs keep at most this many issues each, so a broken 100,000-row file cannot bloat the store.
+constexpr std::size_t kMaxStoredIssues = 1000;
+
+Json without_volatile(Json doc) {
+  doc.erase("version");
+  doc.erase("updated_at");
+  doc.erase("deleted");
+  return doc;
+}
+
+std::string join_issues(const std::vector<Issue>& issues) {
+  std::string out;
+  for (const auto& i : issues) {
+    if (!out.empty()) out += "; ";
+    out += (i.where.empty() ? std::string("/") : i.where) + ": " + i.reason;
+  }
+  return out;
+}
+
+// Checks a merged item against the full schema and the typed model.
+std::vector<Issue> check_item(const Json& merged) {
+  Json full = merged;
+  full["version"] = 1;
+  full["updated_at"] = "2000-01-01T00:00:00Z";
+  full["deleted"] = false;
+  auto issues = roadmap_item_schema().validate(full);
+  if (issues.empty()) {
+    try {
+      (void)full.get<RoadmapItem>();
+    } catch (const std::exception& e) {
+      issues.push_back({"", e.what()});
+    }
+  }
+  return issues;
+}
+
+}  // namespace
+
+IngestReport ingest_batch(Store& store, const SourceInfo& source, const Expected<Batch>& batch, bool dry_run,
+                          const std::string& started_at) {
+  IngestReport report;
+  report.source = source.name;
+  std::int64_t run_id = 0;
+  if (!dry_run) run_id = store.begin_run(source.name, started_at);
+
+  if (!batch.ok()) {
+    report.read_failed = true;
+    report.error = batch.error().message;
+  } else {
+    report.warnings = batch->warnings;
+    report.rejected = batch->rejected;
+    const std::string fetched_at = now_rfc3339();
+
+    store.write([&](StoreTransaction& txn) {
+      std::map<std::string, StoredFragment> existing;
+      for (auto& f : txn.fragments_of_source(source.name)) existing.emplace(f.record, std::move(f));
+
+      std::set<std::string> kept;  // records rejected this time whose last good version stays
+      for (const auto& r : batch->rejected) {
+        if (!r.record.empty()) kept.insert(r.record);
+      }
+
+      std::map<std::string, std::string> seen;  // record → where
+      std::set<std::string> affected;
+      std::map<std::string, std::vector<std::string>> records_of_item;  // this source's changed records per item
+
+      for (const auto& frag : batch->fragments) {
+        const std::string record = frag.record.empty() ? frag.id : frag.record;
+        if (auto it = seen.find(record); it != seen.end()) {
+          report.rejected.push_back({frag.where, "duplicate record '" + record + "' (first at " + it->second + ")"});
+          continue;
+        }
+        seen.emplace(record, frag.where);
+        if (!frag.fields.is_object()) {
+          report.rejected.push_back({frag.where, "record has no fields", record});
+          kept.insert(record);
+          continue;
+        }
+        if (auto problems = fragment_schema().validate(frag.fields); !problems.empty()) {
+          report.rejected.push_back({frag.where, join_issues(problems), record});
+          kept.insert(record);
+          continue;
+        }
+        std::string item_id = frag.id;
+        if (auto current = txn.item(item_id); !current || current->deleted) {
+          // Entity resolution: a record that names an external id another item already carries belongs to it.
+          if (frag.fields.contains("external_ids")) {
+            for (const auto& e : frag.fields["external_ids"]) {
+              if (auto owner = txn.item_by_external_id(e.value("system", ""), e.value("id", ""))) {
+                item_id = *owner;
+                break;
+              }
+            }
+          }
+        }
+        const std::string hash = frag.hash.empty() ? sha256_hex(frag.fields.dump()) : frag.hash;
+        if (auto it = existing.find(record);
+            it != existing.end() && it->second.hash == hash && it->second.item_id == item_id) {
+          ++report.unchanged;
+          continue;
+        }
+        if (auto it = existing.find(record); it != existing.end() && it->second.item_id != item_id) {
+          affected.insert(it->second.item_id);
+        }
+        txn.put_fragment(
+            {source.name, record, item_id, source.adapter, hash, fetched_at, source.precedence, frag.fields});
+        affected.insert(item_id);
+        records_of_item[item_id].push_back(record);
+        ++report.accepted;
+      }
+
+      if (batch->snapshot) {
+        for (const auto& [record, f] : existing) {
+          if (seen.count(record) || kept.count(record)) continue;
+          txn.delete_fragment(source.name, record);
+          affected.insert(f.item_id);
+          ++report.removed;
+        }
+      }
+
+      for (const auto& item_id : affected) {
+        auto fragments = txn.fragments_of_item(item_id);
+        auto current = txn.item(item_id);
+        if (fragments.empty()) {
+          if (current && !current->deleted) {
+            if (!dry_run) txn.delete_item(item_id);
+            report.changed_items.push_back(item_id);
+          }
+          continue;
+        }
+        Json merged = merge_fragments(item_id, fragments);
+        if (auto problems = check_item(merged); !problems.empty()) {
+          // This source's new records cannot make a valid item: reject them and keep what was there before.
+          for (const auto& record : records_of_item[item_id]) {
+            report.rejected.push_back(
+                {seen[record], "item '" + item_id + "' would be invalid: " + join_issues(problems), record});
+            --report.accepted;
+            if (auto it = existing.find(record); it != existing.end()) {
+              txn.put_fragment(it->second);
+            } else {
+              txn.delete_fragment(source.name, record);
+            }
+          }
+          fragments = txn.fragments_of_item(item_id);
+          if (fragments.empty()) continue;
+          merged = merge_fragments(item_id, fragments);
+          if (!check_item(merged).empty()) continue;  // the stored state stays as it was
+        }
+        if (current && !current->deleted && without_volatile(current->doc) == merged) continue;
+        report.changed_items.push_back(item_id);
+        if (dry_run) {
+          Json shown = merged;
+          shown["updated_at"] = fetched_at;
+          shown["version"] = current ? current->version : 0;
+          shown["deleted"] = false;
+          report.items.push_back(std::move(shown));
+        } else {
+          txn.upsert_item(item_id, merged);
+        }
+      }
+      return !dry_run;
+    });
+  }
+
+  if (!dry_run) {
+    IngestionRun& run = report.run;
+    run.id = run_id;
+    run.source = source.name;
+    run.started_at = started_at;
+    run.finished_at = now_rfc3339();
+    run.status = report.read_failed ? "failed" : (report.rejected.empty() ? "ok" : "partial");
+    run.accepted = report.accepted;
+    run.rejected = static_cast<int>(report.rejected.size());
+    run.unchanged = report.unchanged;
+    run.removed = report.removed;
+    if (report.read_failed) run.errors.push_back({"", report.error});
+    for (const auto& r : report.rejected) {
+      if (run.errors.size() >= kMaxStoredIssues) break;
+      run.errors.push_back(r);
+    }
+    for (const auto& w : report.warnings) {
+      if (run.warnings.size() >= kMaxStoredIssues) break;
+      run.warnings.push_back(w);
+    }
+    store.finish_run(run);
+  }
+  return report;
+}
+
+Json report_to_json(const IngestReport& report, bool with_items) {
+  auto issues = [](const std::vector<Issue>& list) {
+    Json a = Json::array();
+    for (const auto& i : list) a.push_back({{"where", i.where}, {"reason", i.reason}});
+    return a;
+  };
+  Json j = {{"source", report.source},   {"accepted", report.accepted},         {"unchanged", report.unchanged},
+            {"removed", report.removed}, {"rejected", issues(report.rejected)}, {"warnings", issues(report.warnings)}};
+  if (report.read_failed) j["error"] = report.error;
+  if (with_items) j["items"] = report.items;
+  return j;
+}
+
+}  // namespace veikart

@@ -1,0 +1,41 @@
+#pragma once
+/// @brief The pipeline after an adapter: validate fragments, resolve ids, merge, store in one transaction and
+/// record the ingestion run.
+
+#include <string>
+#include <vector>
+
+#include "gateway/core/adapter.hpp"
+#include "gateway/store/store.hpp"
+
+namespace veikart {
+
+struct SourceInfo {
+  std::string name;
+  std::string adapter;  // the adapter type name
+  int precedence = 100;
+};
+
+struct IngestReport {
+  std::string source;
+  bool read_failed = false;  // the adapter could not read the source at all
+  std::string error;         // why, when read_failed
+  int accepted = 0;          // new or changed records applied
+  int unchanged = 0;         // records identical to the stored ones
+  int removed = 0;           // records no longer in the source (withdrawn)
+  std::vector<Issue> rejected;
+  std::vector<Issue> warnings;
+  std::vector<std::string> changed_items;  // ids whose canonical item changed (or would, in a dry run)
+  std::vector<Json> items;                 // dry runs only: the merged items as they would be stored
+  IngestionRun run;                        // as recorded (not in dry runs)
+};
+
+/// Applies a pulled batch (or the error that replaced it) for one source. With dry_run nothing is written:
+/// the transaction is rolled back and no run is recorded.
+IngestReport ingest_batch(Store& store, const SourceInfo& source, const Expected<Batch>& batch, bool dry_run,
+                          const std::string& started_at);
+
+/// The report as the `veikart ingest` command prints it.
+Json report_to_json(const IngestReport& report, bool with_items);
+
+}  // namespace veikart

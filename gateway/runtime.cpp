@@ -1,0 +1,188 @@
+// The running gateway: an I/O context for sockets and timers, a pool for blocking work (files, SQLite),
+// one scheduling loop per source and a signal handler that shuts everything down in order.
+
+#include "gateway/runtime.hpp"
+
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <cstdio>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "gateway/api/api.hpp"
+#include "gateway/http/server.hpp"
+
+namespace veikart {
+
+namespace asio = boost::asio;
+
+void log_line(std::string_view level, std::string_view message) {
+  static std::mutex mutex;
+  std::lock_guard lock(mutex);
+  std::fprintf(stderr, "%s %.*s %.*s\n", now_rfc3339().c_str(), static_cast<int>(level.size()), level.data(),
+               static_cast<int>(message.size()), message.data());
+}
+
+namespace {
+
+asio::awaitable<IngestReport> pull_and_apply(SourceAdapter& adapter, const SourceEntry& source,
+                                             const Reference& reference, Store& store,
+                                             std::vector<std::filesystem::path> paths, bool dry_run) {
+  const std::string started = now_rfc3339();
+  PullContext ctx{reference, std::move(paths)};
+  Expected<Batch> batch = Error{"not read"};
+  try {
+    batch = co_await adapter.pull(ctx);
+  } catch (const std::exception& e) {
+    // An adapter must return failures as values; a throw is a bug, but the run is still recorded.
+    batch = Error{std::string("adapter failed unexpectedly: ") + e.what()};
+  }
+  co_return ingest_batch(store, {source.config.name, source.config.type, source.precedence}, batch, dry_run, started);
+}
+
+}  // namespace
+
+IngestReport run_source_once(const SourceEntry& source, const AdapterRegistry& registry, const Reference& reference,
+                             Store& store, const std::vector<std::filesystem::path>& paths, bool dry_run) {
+  const AdapterType* type = registry.find(source.config.type);
+  if (type == nullptr) {
+    IngestReport r;
+    r.source = source.config.name;
+    r.read_failed = true;
+    r.error = "unknown adapter type '" + source.config.type + "'";
+    return r;
+  }
+  auto adapter = type->make(source.config);
+  if (!adapter) {
+    IngestReport r;
+    r.source = source.config.name;
+    r.read_failed = true;
+    r.error = adapter.error().message;
+    return r;
+  }
+  asio::io_context io;
+  IngestReport report;
+  std::exception_ptr failure;
+  asio::co_spawn(io, pull_and_apply(**adapter, source, reference, store, paths, dry_run),
+                 [&](std::exception_ptr e, IngestReport r) {
+                   failure = e;
+                   report = std::move(r);
+                 });
+  io.run();
+  if (failure) std::rethrow_exception(failure);
+  return report;
+}
+
+int serve(const GatewayConfig& config, const Reference& reference, Store& store, const AdapterRegistry& registry) {
+  asio::io_context io;
+  asio::thread_pool blocking(static_cast<std::size_t>(config.worker_threads));
+  Metrics metrics;
+
+  std::vector<std::unique_ptr<SourceAdapter>> adapters;
+  for (const auto& s : config.sources) {
+    auto made = registry.find(s.config.type)->make(s.config);
+    if (!made) {
+      log_line("error", "source " + s.config.name + ": " + made.error().message);
+      return 2;
+    }
+    adapters.push_back(std::move(*made));
+  }
+
+  std::atomic<std::size_t> first_pass_left{config.sources.size()};
+  std::atomic<int> runs_in_flight{0};
+  std::atomic<bool> stopping{false};
+
+  Api api({store, config, reference, metrics, [&] { return first_pass_left.load() == 0; }});
+  HttpServer server(
+      io, blocking, [&api](const HttpRequest& r) { return api.handle(r); }, config.limits, &metrics);
+  try {
+    server.listen(config.listen_host, config.listen_port);
+  } catch (const std::exception& e) {
+    log_line("error", e.what());
+    return 1;
+  }
+
+  std::vector<std::shared_ptr<asio::steady_timer>> timers;
+  std::mt19937 rng(std::random_device{}());
+  for (std::size_t i = 0; i < config.sources.size(); ++i) {
+    auto timer = std::make_shared<asio::steady_timer>(io);
+    timers.push_back(timer);
+    const SourceEntry& source = config.sources[i];
+    SourceAdapter& adapter = *adapters[i];
+    const unsigned seed = rng();
+    asio::co_spawn(
+        io,
+        [&, timer, seed]() -> asio::awaitable<void> {
+          std::mt19937 local(seed);
+          bool first = true;
+          while (!stopping) {
+            ++runs_in_flight;
+            const auto t0 = std::chrono::steady_clock::now();
+            IngestReport report = co_await asio::co_spawn(
+                blocking, pull_and_apply(adapter, source, reference, store, {}, false), asio::use_awaitable);
+            --runs_in_flight;
+            const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            metrics.observe_run(source.config.name, report.run.status, report.accepted,
+                                static_cast<int>(report.rejected.size()), report.unchanged, report.removed, secs);
+            log_line(report.read_failed ? "warn" : "info", "source " + source.config.name + ": " + report.run.status +
+                                                               ", " + std::to_string(report.accepted) + " accepted, " +
+                                                               std::to_string(report.unchanged) + " unchanged, " +
+                                                               std::to_string(report.rejected.size()) + " rejected, " +
+                                                               std::to_string(report.removed) + " removed" +
+                                                               (report.read_failed ? " (" + report.error + ")" : ""));
+            if (first) {
+              first = false;
+              --first_pass_left;
+            }
+            // Spread runs of sources with equal intervals apart: up to 10 % jitter.
+            const auto base = std::chrono::duration_cast<std::chrono::milliseconds>(source.interval);
+            std::uniform_int_distribution<long long> jitter(0, base.count() / 10);
+            timer->expires_after(base + std::chrono::milliseconds(jitter(local)));
+            auto [ec] = co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+            (void)ec;
+          }
+        },
+        asio::detached);
+  }
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    log_line("info", "signal " + std::to_string(signo) + ": stopping (finishing in-flight requests and runs)");
+    stopping = true;
+    server.stop();
+    for (auto& t : timers) t->cancel();
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          asio::steady_timer wait(io);
+          const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+          while ((server.open_connections() > 0 || runs_in_flight > 0) && std::chrono::steady_clock::now() < deadline) {
+            wait.expires_after(std::chrono::milliseconds(50));
+            co_await wait.async_wait(asio::use_awaitable);
+          }
+          io.stop();
+        },
+        asio::detached);
+  });
+
+  log_line("info", "listening on http://" + config.listen_host + ":" + std::to_string(server.port()) + " with " +
+                       std::to_string(config.sources.size()) + " sources; store in " + config.data_dir.string());
+  std::vector<std::thread> threads;
+  for (int i = 1; i < config.worker_threads; ++i) threads.emplace_back([&] { io.run(); });
+  io.run();
+  for (auto& t : threads) t.join();
+  blocking.join();
+  log_line("info", "stopped");
+  return 0;
+}
+
+}  // namespace veikart

@@ -1,0 +1,175 @@
+#include <gtest/gtest.h>
+
+#include "gateway/config/config.hpp"
+#include "test_support.hpp"
+
+namespace veikart {
+namespace {
+
+using testing::TempDir;
+using testing::write_file;
+
+// A stand-in adapter type with its own strict schema, so these tests exercise the config machinery alone.
+constexpr std::string_view kFakeSchema = R"({
+  "type": "object",
+  "required": ["name", "type", "path"],
+  "additionalProperties": false,
+  "properties": {
+    "name": {"type": "string"}, "type": {"type": "string"}, "interval": {"type": "string"},
+    "precedence": {"type": "integer"}, "path": {"type": "string"},
+    "mapping": {"type": "object", "additionalProperties": false, "properties": {"title": {"type": "string"}}}
+  }
+})";
+
+class NoopAdapter : public BlockingSourceAdapter {
+ public:
+  Expected<Batch> read(PullContext&) override { return Batch{}; }
+};
+
+AdapterRegistry fake_registry() {
+  AdapterRegistry r;
+  r.add({"fake", kFakeSchema, [](const SourceConfig& c) -> Expected<std::unique_ptr<SourceAdapter>> {
+           if (c.settings.value("path", "") == "missing.csv") return Error{"path: no such file 'missing.csv'"};
+           return std::unique_ptr<SourceAdapter>(std::make_unique<NoopAdapter>());
+         }});
+  return r;
+}
+
+TEST(Config, LoadsAValidFileWithPathsRelativeToIt) {
+  TempDir dir;
+  write_file(dir.path() / "gw.yaml", R"(
+listen: 127.0.0.1:9090
+data_dir: store
+limits: {max_body_bytes: 2048, idle_timeout: 30s}
+sources:
+  - name: agder
+    type: fake
+    path: agder.csv
+    interval: 5m
+    precedence: 7
+    mapping: {title: Prosjekt}
+)");
+  const auto result = load_config(dir.path() / "gw.yaml", fake_registry());
+  ASSERT_TRUE(result.config) << (result.problems.empty() ? ""
+                                                         : result.problems[0].where + ": " + result.problems[0].reason);
+  const auto& c = *result.config;
+  EXPECT_EQ(c.listen_host, "127.0.0.1");
+  EXPECT_EQ(c.listen_port, 9090);
+  EXPECT_EQ(c.data_dir, std::filesystem::absolute(dir.path()) / "store");
+  EXPECT_EQ(c.limits.max_body_bytes, 2048u);
+  EXPECT_EQ(c.limits.idle_timeout, std::chrono::seconds(30));
+  ASSERT_EQ(c.sources.size(), 1u);
+  EXPECT_EQ(c.sources[0].interval, std::chrono::seconds(300));
+  EXPECT_EQ(c.sources[0].precedence, 7);
+  EXPECT_EQ(c.sources[0].config.resolve("agder.csv"), std::filesystem::absolute(dir.path()) / "agder.csv");
+}
+
+TEST(Config, ReportsEveryProblemWithItsKeyPath) {
+  TempDir dir;
+  write_file(dir.path() / "gw.yaml", R"(
+listen: nowhere
+colour: blue
+limits: {max_body_bytes: 10}
+sources:
+  - name: agder
+    type: fake
+    path: agder.csv
+    mapping: {titel: Prosjekt}
+  - name: agder
+    type: fake
+    path: b.csv
+  - name: Bad Name
+    type: fake
+    path: c.csv
+  - name: rogaland
+    type: nosuchtype
+  - name: vestland
+    type: fake
+    path: missing.csv
+  - name: trondelag
+    type: fake
+    path: t.csv
+    interval: soon
+)");
+  const auto result = load_config(dir.path() / "gw.yaml", fake_registry());
+  EXPECT_FALSE(result.config);
+  std::string all;
+  for (const auto& p : result.problems) all += p.where + ": " + p.reason + "\n";
+  auto has = [&](const std::string& where) {
+    for (const auto& p : result.problems) {
+      if (p.where.rfind(where, 0) == 0) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(has("listen")) << all;
+  EXPECT_TRUE(has("colour") || all.find("colour") != std::string::npos) << all;
+  EXPECT_TRUE(has("limits.max_body_bytes")) << all;
+  EXPECT_TRUE(all.find("titel") != std::string::npos) << all;
+  EXPECT_TRUE(has("sources[1].name")) << all;
+  EXPECT_TRUE(has("sources[2].name")) << all;
+  EXPECT_TRUE(has("sources[3].type")) << all;
+  EXPECT_NE(all.find("unknown adapter type 'nosuchtype' (known: fake)"), std::string::npos) << all;
+  EXPECT_NE(all.find("no such file 'missing.csv'"), std::string::npos) << all;
+  EXPECT_TRUE(has("sources[5].interval")) << all;
+}
+
+TEST(Config, BrokenYamlAndMissingFileAreReported) {
+  TempDir dir;
+  write_file(dir.path() / "bad.yaml", "sources: [\n  - name: x\n");
+  auto r = load_config(dir.path() / "bad.yaml", fake_registry());
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_NE(r.problems[0].reason.find("YAML syntax error at line"), std::string::npos);
+  r = load_config(dir.path() / "none.yaml", fake_registry());
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_EQ(r.problems[0].reason, "cannot read the configuration file");
+}
+
+TEST(Config, DurationsAndListenAddresses) {
+  EXPECT_EQ(parse_duration("30s"), std::chrono::seconds(30));
+  EXPECT_EQ(parse_duration("5m"), std::chrono::seconds(300));
+  EXPECT_EQ(parse_duration("2h"), std::chrono::seconds(7200));
+  EXPECT_EQ(parse_duration("1d"), std::chrono::seconds(86400));
+  EXPECT_FALSE(parse_duration("soon"));
+  EXPECT_FALSE(parse_duration("-5m"));
+  std::string host;
+  std::uint16_t port = 0;
+  EXPECT_TRUE(parse_listen("[::1]:8080", host, port));
+  EXPECT_EQ(host, "::1");
+  EXPECT_EQ(port, 8080);
+  EXPECT_FALSE(parse_listen("127.0.0.1:99999", host, port));
+  EXPECT_FALSE(parse_listen("8080", host, port));
+}
+
+TEST(Config, BuiltInReferenceHasTheWholeCountry) {
+  GatewayConfig c;
+  const auto ref = load_reference(c);
+  ASSERT_TRUE(ref) << ref.error().message;
+  EXPECT_EQ(ref->municipalities().size(), 357u);
+  EXPECT_EQ(ref->networks().size(), 10u);
+  EXPECT_EQ(ref->themes().size(), 13u);
+  EXPECT_EQ(ref->find_municipality("Ålesund")->number, "1508");
+  EXPECT_EQ(ref->networks_of("4204"), std::vector<std::string>{"digi-agder"});
+  EXPECT_TRUE(ref->networks_of("0301").empty());  // Oslo belongs to no network by default
+  // Every municipality outside Oslo belongs to exactly one network.
+  for (const auto& [number, m] : ref->municipalities()) {
+    if (m.county == "03") continue;
+    EXPECT_EQ(ref->networks_of(number).size(), 1u) << number << " " << m.name;
+  }
+}
+
+TEST(Config, ReferenceFileErrorsNameTheFile) {
+  TempDir dir;
+  write_file(dir.path() / "m.csv", "kommunenummer,kommunenavn,fylkesnummer\n42,Feil,4\n");
+  GatewayConfig c;
+  c.municipalities_file = dir.path() / "m.csv";
+  auto ref = load_reference(c);
+  ASSERT_FALSE(ref);
+  EXPECT_NE(ref.error().message.find("line 2"), std::string::npos);
+  c.municipalities_file = dir.path() / "nope.csv";
+  ref = load_reference(c);
+  ASSERT_FALSE(ref);
+  EXPECT_NE(ref.error().message.find("nope.csv"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace veikart

@@ -1,0 +1,198 @@
+#include <gtest/gtest.h>
+
+#include "gateway/pipeline/ingest.hpp"
+#include "gateway/pipeline/merge.hpp"
+#include "gateway_test_support.hpp"
+#include "test_support.hpp"
+
+namespace veikart {
+namespace {
+
+using testing::fragment;
+using testing::fragment_fields;
+using testing::TempDir;
+
+StoredFragment stored(const std::string& source, int precedence, Json fields) {
+  return {source, "r1", "ks:x", "spreadsheet", "h-" + source, "2026-01-01T00:00:00Z", precedence, std::move(fields)};
+}
+
+TEST(Merge, PrecedenceChoosesScalarsAndRecordsConflicts) {
+  Json ks = fragment_fields("DigiHelse");
+  ks["status"] = "rolling_out";
+  Json rogaland = fragment_fields("Digihelse (Rogaland)", "digi-rogaland");
+  rogaland["status"] = "rolling_out";
+  rogaland["priority"] = {{"scheme", "rogaland-ab"}, {"value", "A"}, {"rank", 1}};
+  const Json merged = merge_fragments("ks:x", {stored("rogaland", 20, rogaland), stored("ks", 10, ks)});
+  EXPECT_EQ(merged["title"], "DigiHelse");
+  EXPECT_EQ(merged["priority"]["value"], "A");  // only one source gives it: no conflict
+  EXPECT_EQ(merged["networks"], (Json{"digi-agder", "digi-rogaland"}));
+  ASSERT_EQ(merged["provenance"].size(), 2u);
+  EXPECT_EQ(merged["provenance"][0]["source"], "ks");
+  std::set<std::string> conflict_fields;
+  for (const auto& c : merged["conflicts"]) conflict_fields.insert(c["field"]);
+  EXPECT_TRUE(conflict_fields.count("title"));
+  EXPECT_TRUE(conflict_fields.count("owner"));
+  EXPECT_FALSE(conflict_fields.count("status"));  // they agree
+  for (const auto& c : merged["conflicts"]) {
+    if (c["field"] == "title") {
+      EXPECT_EQ(c["chosen"], "DigiHelse");
+      EXPECT_EQ(c["values"].size(), 2u);
+    }
+  }
+}
+
+TEST(Merge, MilestonesKeyedByKindWithConflictOnDisagreement) {
+  auto ms = [](const char* kind, const char* date) {
+    return Json{{"name", kind}, {"kind", kind}, {"date", date}, {"precision", "day"}, {"label", nullptr}};
+  };
+  Json a = fragment_fields("X");
+  a["milestones"] = Json{ms("rollout_start", "2026-03-01"), ms("pilot", "2025-01-01")};
+  Json b = fragment_fields("X");
+  b["milestones"] = Json{ms("rollout_start", "2026-09-01"), ms("end", "2028-01-01")};
+  const Json merged = merge_fragments("ks:x", {stored("a", 1, a), stored("b", 2, b)});
+  ASSERT_EQ(merged["milestones"].size(), 3u);
+  EXPECT_EQ(merged["milestones"][0]["kind"], "pilot");  // sorted by date
+  EXPECT_EQ(merged["milestones"][1]["date"], "2026-03-01");
+  bool found = false;
+  for (const auto& c : merged["conflicts"]) found |= c["field"] == "milestones[rollout_start]";
+  EXPECT_TRUE(found);
+}
+
+class IngestTest : public ::testing::Test {
+ protected:
+  TempDir dir_;
+  std::unique_ptr<Store> store_ = open_sqlite_store(dir_.path().string());
+  SourceInfo source_{"agder", "spreadsheet", 100};
+
+  IngestReport ingest(Batch batch, bool dry_run = false) {
+    return ingest_batch(*store_, source_, Expected<Batch>(std::move(batch)), dry_run, now_rfc3339());
+  }
+};
+
+TEST_F(IngestTest, AcceptsValidFragmentsAndRejectsInvalidOnesWithReasons) {
+  Batch b;
+  b.fragments.push_back(fragment("digi-agder:1", fragment_fields("Good")));
+  Json bad = fragment_fields("Bad date");
+  bad["milestones"] =
+      Json{{{"name", "Start"}, {"kind", "start"}, {"date", "15.04.2021"}, {"precision", "day"}, {"label", nullptr}}};
+  b.fragments.push_back(fragment("digi-agder:2", bad, "row 3"));
+  Json incomplete = {{"title", "No owner, kind or status"}};
+  b.fragments.push_back(fragment("digi-agder:3", incomplete, "row 4"));
+  b.rejected.push_back({"row 5", "column 'Status': unknown status 'kanskje'"});
+  const auto report = ingest(std::move(b));
+  EXPECT_EQ(report.accepted, 1);
+  ASSERT_EQ(report.rejected.size(), 3u);
+  EXPECT_EQ(report.rejected[0].where, "row 5");
+  EXPECT_EQ(report.rejected[1].where, "row 3");
+  EXPECT_NE(report.rejected[1].reason.find("/milestones/0/date"), std::string::npos) << report.rejected[1].reason;
+  EXPECT_EQ(report.rejected[2].where, "row 4");
+  EXPECT_NE(report.rejected[2].reason.find("invalid"), std::string::npos);
+  EXPECT_EQ(report.run.status, "partial");
+  EXPECT_TRUE(store_->item("digi-agder:1"));
+  EXPECT_FALSE(store_->item("digi-agder:2"));
+  EXPECT_FALSE(store_->item("digi-agder:3"));
+  const auto runs = store_->runs("agder", 5);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].rejected, 3);
+  EXPECT_EQ(runs[0].errors.size(), 3u);
+}
+
+TEST_F(IngestTest, UnchangedRecordsBumpNothingAndMissingRecordsAreWithdrawn) {
+  Batch b;
+  b.fragments.push_back(fragment("digi-agder:1", fragment_fields("One")));
+  b.fragments.push_back(fragment("digi-agder:2", fragment_fields("Two")));
+  ingest(b);
+  const auto seq = store_->sequence();
+  const auto again = ingest(b);
+  EXPECT_EQ(again.unchanged, 2);
+  EXPECT_EQ(again.accepted, 0);
+  EXPECT_EQ(store_->sequence(), seq);
+
+  Batch smaller;
+  smaller.fragments.push_back(fragment("digi-agder:1", fragment_fields("One")));
+  const auto report = ingest(smaller);
+  EXPECT_EQ(report.removed, 1);
+  auto gone = store_->item("digi-agder:2");
+  ASSERT_TRUE(gone);
+  EXPECT_TRUE(gone->deleted);
+  const auto changes = store_->changes(seq, 10);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].op, "delete");
+}
+
+TEST_F(IngestTest, RejectedRecordWithKnownKeyKeepsItsLastGoodVersion) {
+  Batch b;
+  b.fragments.push_back(fragment("digi-agder:1", fragment_fields("One")));
+  ingest(b);
+  Batch broken;
+  broken.rejected.push_back({"row 2", "column 'Oppstart': cannot read date 'snart'", "digi-agder:1"});
+  const auto report = ingest(broken);
+  EXPECT_EQ(report.removed, 0);
+  auto kept = store_->item("digi-agder:1");
+  ASSERT_TRUE(kept);
+  EXPECT_FALSE(kept->deleted);
+}
+
+TEST_F(IngestTest, DuplicateRecordsInOneBatchAreRejected) {
+  Batch b;
+  b.fragments.push_back(fragment("digi-agder:1", fragment_fields("One"), "row 2"));
+  b.fragments.push_back(fragment("digi-agder:1", fragment_fields("One again"), "row 9"));
+  const auto report = ingest(b);
+  ASSERT_EQ(report.rejected.size(), 1u);
+  EXPECT_EQ(report.rejected[0].where, "row 9");
+  EXPECT_NE(report.rejected[0].reason.find("row 2"), std::string::npos);
+}
+
+TEST_F(IngestTest, DryRunShowsItemsAndWritesNothing) {
+  Batch b;
+  b.fragments.push_back(fragment("digi-agder:1", fragment_fields("One")));
+  const auto report = ingest(b, true);
+  ASSERT_EQ(report.items.size(), 1u);
+  EXPECT_EQ(report.items[0]["title"], "One");
+  EXPECT_EQ(store_->sequence(), 0);
+  EXPECT_TRUE(store_->runs("agder", 5).empty());
+}
+
+TEST_F(IngestTest, FailedReadKeepsLastGoodDataAndRecordsTheFailure) {
+  Batch b;
+  b.fragments.push_back(fragment("digi-agder:1", fragment_fields("One")));
+  ingest(b);
+  const auto report = ingest_batch(*store_, source_, Expected<Batch>(Error{"cannot open file"}), false, now_rfc3339());
+  EXPECT_TRUE(report.read_failed);
+  EXPECT_EQ(report.run.status, "failed");
+  EXPECT_TRUE(store_->item("digi-agder:1"));
+  EXPECT_FALSE(store_->item("digi-agder:1")->deleted);
+  EXPECT_EQ(store_->runs("agder", 1)[0].errors[0].reason, "cannot open file");
+}
+
+TEST_F(IngestTest, TwoSourcesMergeIntoOneItemAndWithdrawingOneKeepsTheOther) {
+  Batch ks;
+  Json k = fragment_fields("DigiHelse");
+  k["external_ids"] = Json{{{"system", "ks"}, {"id", "digihelse"}}};
+  ks.fragments.push_back(fragment("ks:digihelse", k));
+  ingest_batch(*store_, {"ks", "spreadsheet", 10}, Expected<Batch>(ks), false, now_rfc3339());
+
+  // Rogaland's record names the KS id only as an external id: entity resolution attaches it to ks:digihelse.
+  Batch rogaland;
+  Json r = fragment_fields("Digihelse i Rogaland", "digi-rogaland");
+  r["external_ids"] = Json{{{"system", "ks"}, {"id", "digihelse"}}, {{"system", "digi-rogaland"}, {"id", "A2101"}}};
+  rogaland.fragments.push_back(fragment("digi-rogaland:A2101", r));
+  ingest_batch(*store_, {"rogaland", "spreadsheet", 20}, Expected<Batch>(rogaland), false, now_rfc3339());
+
+  EXPECT_FALSE(store_->item("digi-rogaland:A2101"));
+  auto item = store_->item("ks:digihelse");
+  ASSERT_TRUE(item);
+  EXPECT_EQ(item->doc["title"], "DigiHelse");
+  EXPECT_EQ(item->doc["networks"], (Json{"digi-agder", "digi-rogaland"}));
+  EXPECT_EQ(item->doc["provenance"].size(), 2u);
+
+  ingest_batch(*store_, {"rogaland", "spreadsheet", 20}, Expected<Batch>(Batch{}), false, now_rfc3339());
+  item = store_->item("ks:digihelse");
+  ASSERT_TRUE(item);
+  EXPECT_FALSE(item->deleted);
+  EXPECT_EQ(item->doc["provenance"].size(), 1u);
+  EXPECT_EQ(item->doc["networks"], (Json{"digi-agder"}));
+}
+
+}  // namespace
+}  // namespace veikart

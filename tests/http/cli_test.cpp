@@ -1,0 +1,177 @@
+// The program as an operator runs it: exit codes, the ingest report, and serve's start-up and SIGTERM shutdown.
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <thread>
+
+#include "http_test_support.hpp"
+
+namespace veikart {
+namespace {
+
+using testing::body_of;
+using testing::RawClient;
+using testing::read_file;
+using testing::source_dir;
+using testing::status_of;
+using testing::TempDir;
+using testing::write_file;
+
+struct Run {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs the program with arguments, capturing stdout and stderr through files.
+Run run(const std::vector<std::string>& args, const std::filesystem::path& scratch) {
+  std::string cmd = std::string(VEIKART_BINARY);
+  for (const auto& a : args) cmd += " '" + a + "'";
+  const auto out = scratch / "stdout.txt";
+  const auto err = scratch / "stderr.txt";
+  cmd += " >" + out.string() + " 2>" + err.string() + " </dev/null";
+  const int status = std::system(cmd.c_str());
+  Run r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = read_file(out);
+  r.err = read_file(err);
+  return r;
+}
+
+std::uint16_t free_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+std::string http_get(std::uint16_t port, const std::string& target) {
+  RawClient c(port);
+  if (!c.connected()) return {};
+  c.send_all("GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+  return c.read_all();
+}
+
+TEST(Cli, UsageAndUnknownCommandsExit2) {
+  TempDir dir;
+  EXPECT_EQ(run({}, dir.path()).code, 2);
+  const auto r = run({"frobnicate"}, dir.path());
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("unknown command 'frobnicate'"), std::string::npos);
+  EXPECT_EQ(run({"--version"}, dir.path()).code, 0);
+}
+
+TEST(Cli, CheckConfigAcceptsTheDemoAndNamesEveryBadKey) {
+  TempDir dir;
+  const auto ok = run({"check-config", (source_dir() / "config" / "demo.yaml").string()}, dir.path());
+  EXPECT_EQ(ok.code, 0) << ok.err;
+  EXPECT_NE(ok.out.find("357 municipalities"), std::string::npos) << ok.out;
+
+  write_file(dir.path() / "bad.yaml", R"(
+listen: 127.0.0.1:8080
+colour: blue
+sources:
+  - name: x
+    type: spreadsheet
+    path: x.csv
+    id_prefix: x
+    mapping: {titel: Prosjekt}
+)");
+  const auto bad = run({"check-config", (dir.path() / "bad.yaml").string()}, dir.path());
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("colour"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("sources[0].mapping.titel"), std::string::npos) << bad.err;
+}
+
+TEST(Cli, IngestDryRunReportsRejectedRowsAndStoresNothing) {
+  TempDir dir;
+  const auto r = run({"ingest", "--config", (source_dir() / "config" / "demo.yaml").string(), "--source",
+                      "digi-rogaland-portefolje", "--dry-run", "--data", (dir.path() / "data").string()},
+                     dir.path());
+  ASSERT_EQ(r.code, 0) << r.err;
+  const Json report = Json::parse(r.out);
+  EXPECT_EQ(report["source"], "digi-rogaland-portefolje");
+  EXPECT_GT(report["accepted"].get<int>(), 5);
+  ASSERT_EQ(report["rejected"].size(), 3u);
+  for (const auto& rej : report["rejected"]) {
+    EXPECT_EQ(rej["where"].get<std::string>().rfind("row ", 0), 0u);
+    EXPECT_FALSE(rej["reason"].get<std::string>().empty());
+  }
+  EXPECT_EQ(report["items"].size(), static_cast<std::size_t>(report["accepted"].get<int>()));
+
+  // A real run afterwards stores them; the dry run before left nothing behind.
+  const auto real = run({"ingest", "--config", (source_dir() / "config" / "demo.yaml").string(), "--source",
+                         "digi-rogaland-portefolje", "--data", (dir.path() / "data").string()},
+                        dir.path());
+  ASSERT_EQ(real.code, 0) << real.err;
+  EXPECT_EQ(Json::parse(real.out)["accepted"], report["accepted"]);
+  EXPECT_FALSE(Json::parse(real.out).contains("items"));
+}
+
+TEST(Cli, IngestOfAnUnreadableSourceExits1AndUnknownSourceExits2) {
+  TempDir dir;
+  const std::string cfg = (source_dir() / "config" / "demo.yaml").string();
+  const auto missing = run({"ingest", "--config", cfg, "--source", "digi-agder", "--data",
+                            (dir.path() / "data").string(), (dir.path() / "no-such.csv").string()},
+                           dir.path());
+  EXPECT_EQ(missing.code, 1) << missing.out << missing.err;
+  EXPECT_NE(Json::parse(missing.out).value("error", "").find("no-such.csv"), std::string::npos) << missing.out;
+  const auto unknown = run({"ingest", "--config", cfg, "--source", "nope"}, dir.path());
+  EXPECT_EQ(unknown.code, 2);
+  EXPECT_NE(unknown.err.find("no source named 'nope'"), std::string::npos);
+}
+
+TEST(Cli, ServeBecomesReadyServesTheDemoAndStopsCleanlyOnSigterm) {
+  TempDir dir;
+  const std::uint16_t port = free_port();
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const std::string listen = "127.0.0.1:" + std::to_string(port);
+    const std::string cfg = (source_dir() / "config" / "demo.yaml").string();
+    const std::string data = (dir.path() / "data").string();
+    const std::string log = (dir.path() / "serve.log").string();
+    std::freopen(log.c_str(), "w", stderr);
+    execl(VEIKART_BINARY, VEIKART_BINARY, "serve", "--config", cfg.c_str(), "--listen", listen.c_str(), "--data",
+          data.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  bool ready = false;
+  for (int i = 0; i < 200 && !ready; ++i) {
+    ready = status_of(http_get(port, "/readyz")) == 200;
+    if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(ready) << read_file(dir.path() / "serve.log");
+  const std::string feed = http_get(port, "/v1/roadmap?limit=1000");
+  ASSERT_EQ(status_of(feed), 200);
+  EXPECT_GE(Json::parse(body_of(feed))["items"].size(), 30u);
+
+  ASSERT_EQ(kill(child, SIGTERM), 0);
+  int status = 0;
+  for (int i = 0; i < 150; ++i) {
+    if (waitpid(child, &status, WNOHANG) == child) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (i == 149) {
+      kill(child, SIGKILL);
+      waitpid(child, &status, 0);
+      FAIL() << "serve did not stop within 15 s of SIGTERM";
+    }
+  }
+  EXPECT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  const std::string log = read_file(dir.path() / "serve.log");
+  EXPECT_NE(log.find("stopped"), std::string::npos) << log;
+}
+
+}  // namespace
+}  // namespace veikart
