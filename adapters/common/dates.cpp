@@ -22,7 +22,7 @@ int days_in_month(int year, int month) {
 }
 
 std::string iso(int year, int month, int day) {
-  char buf[16];
+  char buf[40];  // room for any int triple, so -O2 cannot warn of truncation
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", year, month, day);
   return buf;
 }

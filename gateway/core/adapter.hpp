@@ -35,6 +35,10 @@ struct Fragment {
   std::string where;   // where the record is in the input, for messages
   Json fields;         // an object with a subset of source_fields(), in canonical JSON form
   std::string hash;    // content hash of the source record; the pipeline computes one from fields when empty
+  /// True for records that only add to an item another source describes (e.g. an archive case's decisions):
+  /// the pipeline attaches them to the item their id or external ids resolve to, and reports them as warnings
+  /// instead of creating an item when none exists.
+  bool attach_only = false;
 };
 
 struct Batch {

@@ -226,7 +226,7 @@ int days_in_month(int y, int m) {
 }
 
 std::string format_date(const Ymd& d) {
-  std::array<char, 16> buf{};
+  std::array<char, 40> buf{};  // room for any int triple, so -O2 cannot warn of truncation
   std::snprintf(buf.data(), buf.size(), "%04d-%02d-%02d", d.y, d.m, d.d);
   return buf.data();
 }
