@@ -3,7 +3,7 @@ PRESET ?= release
 BUILD_DIR := build/$(PRESET)
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build demo test test-asan format format-check clean
+.PHONY: all deps build demo test test-asan test-fuzz format format-check clean
 
 all: build
 
@@ -26,15 +26,25 @@ demo: build
 	@echo ""
 	./build/veikart serve --config config/demo.yaml
 
-# The whole suite on the release build (warnings are errors), then again under ASan+UBSan.
+# The whole suite on the release build (warnings are errors), again under ASan+UBSan, then a bounded smoke run
+# of every libFuzzer target (clang).
 test: build format-check
 	ctest --preset $(PRESET) -j $(JOBS)
 	$(MAKE) --no-print-directory test-asan
+	$(MAKE) --no-print-directory test-fuzz
 
 test-asan: deps
 	cmake --preset asan >/dev/null
 	cmake --build --preset asan -j $(JOBS)
 	ctest --preset asan -j $(JOBS)
+
+FUZZ_SECONDS ?= 20
+
+test-fuzz: deps
+	CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVEIKART_FUZZ=ON \
+	  -DVEIKART_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
+	cmake --build build/fuzz -j $(JOBS)
+	ctest --test-dir build/fuzz -L fuzz -j $(JOBS) --output-on-failure
 
 FORMAT_FILES = $(shell git ls-files '*.cpp' '*.hpp' 2>/dev/null || find gateway adapters tests bench -name '*.[ch]pp')
 

@@ -100,7 +100,7 @@ int serve(const GatewayConfig& config, const Reference& reference, Store& store,
   std::atomic<int> runs_in_flight{0};
   std::atomic<bool> stopping{false};
 
-  Api api({store, config, reference, metrics, [&] { return first_pass_left.load() == 0; }});
+  Api api({store, config, reference, metrics, [&] { return first_pass_left.load() == 0; }, &registry});
   HttpServer server(
       io, blocking, [&api](const HttpRequest& r) { return api.handle(r); }, config.limits, &metrics);
   try {

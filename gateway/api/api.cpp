@@ -5,10 +5,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <map>
+#include <mutex>
 #include <set>
 
 #include "gateway/api/problem.hpp"
 #include "gateway/core/text.hpp"
+#include "gateway/pipeline/ingest.hpp"
 #include "veikart_embedded.hpp"
 
 namespace veikart {
@@ -114,12 +117,85 @@ bool accepts_gzip(const std::string& accept_encoding) {
   return false;
 }
 
+bool is_loopback(const std::string& address) {
+  return address.rfind("127.", 0) == 0 || address == "::1" || address.rfind("::ffff:127.", 0) == 0;
+}
+
+Json issues_json(const std::vector<Issue>& list, const char* key) {
+  Json a = Json::array();
+  for (const auto& i : list) a.push_back({{key, i.where}, {"reason", i.reason}});
+  return a;
+}
+
 }  // namespace
 
 struct Api::Impl {
   explicit Impl(ApiContext c) : ctx(std::move(c)) {}
 
   ApiContext ctx;
+  std::mutex parsers_mutex;
+  // One parser per source, made on first use; parsing for one source is serialised (parsers may cache state).
+  std::map<std::string, std::pair<std::unique_ptr<std::mutex>, std::unique_ptr<PayloadParser>>> parsers;
+
+  // POST /v1/sources/{name}/messages: a payload pushed to a source, answered with a receipt.
+  HttpResponse push_message(const HttpRequest& req, const std::string& name) {
+    const SourceEntry* source = ctx.config.source(name);
+    if (source == nullptr) return problem(404, "not-found", "No such source", "There is no source '" + name + "'.");
+    const AdapterType* type = ctx.registry ? ctx.registry->find(source->config.type) : nullptr;
+    if (type == nullptr || !type->make_parser) {
+      return problem(404, "not-found", "Source takes no pushed messages",
+                     "Source '" + name + "' (type " + source->config.type + ") does not accept pushed messages.");
+    }
+    // Until clients and roles exist, only processes on this machine may write.
+    if (!is_loopback(req.remote_address)) {
+      return problem(403, "forbidden", "Pushes only from loopback",
+                     "Pushed messages are accepted only from this machine until API clients are configured.");
+    }
+    std::mutex* lock = nullptr;
+    PayloadParser* parser = nullptr;
+    {
+      std::lock_guard guard(parsers_mutex);
+      auto it = parsers.find(name);
+      if (it == parsers.end()) {
+        auto made = type->make_parser(source->config);
+        if (!made) {
+          return problem(500, "internal", "Source cannot parse", "Source '" + name + "': " + made.error().message);
+        }
+        it = parsers.emplace(name, std::make_pair(std::make_unique<std::mutex>(), std::move(*made))).first;
+      }
+      lock = it->second.first.get();
+      parser = it->second.second.get();
+    }
+    const std::string started = now_rfc3339();
+    std::lock_guard serial(*lock);
+    auto batch = parser->parse(req.body, req.header("content-type"), ctx.reference);
+    if (!batch) {
+      const int status = batch.error().status >= 400 && batch.error().status < 500 ? batch.error().status : 400;
+      return problem(status, status == 415 ? "unsupported-media-type" : "invalid-message", "Message not accepted",
+                     batch.error().message);
+    }
+    batch->snapshot = false;  // a push adds to what the source has; it never withdraws records
+    const auto t0 = std::chrono::steady_clock::now();
+    IngestReport report =
+        ingest_batch(ctx.store, {name, source->config.type, source->precedence}, batch, false, started, "push");
+    ctx.metrics.observe_run(name, report.run.status, report.accepted, static_cast<int>(report.rejected.size()),
+                            report.unchanged, report.removed,
+                            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    if (report.accepted + report.unchanged + report.unlinked == 0 && !report.rejected.empty()) {
+      return problem(422, "rejected", "Nothing in the message was accepted",
+                     std::to_string(report.rejected.size()) + " record(s) rejected; see errors.", report.rejected,
+                     "element");
+    }
+    Json receipt = {{"source", name},
+                    {"run", report.run.id},
+                    {"accepted", report.accepted},
+                    {"unchanged", report.unchanged},
+                    {"unlinked", report.unlinked},
+                    {"rejected", issues_json(report.rejected, "element")},
+                    {"warnings", issues_json(report.warnings, "element")},
+                    {"changed_items", report.changed_items}};
+    return json_response(receipt);
+  }
 
   HttpResponse roadmap(const HttpRequest& req) {
     RoadmapQuery q;
@@ -278,6 +354,15 @@ struct Api::Impl {
     }
     if (p == "/v1/changes") return only_get("/v1/changes", [&] { return changes(req); });
     if (p == "/v1/sources") return only_get("/v1/sources", [&] { return sources(); });
+    if (p.starts_with("/v1/sources/") && p.ends_with("/messages") && p.size() > 21) {
+      const std::string name = p.substr(12, p.size() - 12 - 9);
+      if (req.method != "POST") {
+        auto r = problem(405, "method-not-allowed", "Method not allowed", "Use POST to push a message.");
+        r.set_header("Allow", "POST");
+        return {"/v1/sources/{name}/messages", std::move(r)};
+      }
+      return {"/v1/sources/{name}/messages", push_message(req, name)};
+    }
     if (p == "/healthz") return only_get("/healthz", [&] { return json_response({{"status", "ok"}}); });
     if (p == "/readyz") return only_get("/readyz", [&] { return readyz(); });
     if (p == "/metrics") {

@@ -20,6 +20,8 @@ struct ApiContext {
   Metrics& metrics;
   /// True once start-up is complete (first ingestion pass done); /readyz reports it.
   std::function<bool()> started = [] { return true; };
+  /// Adapter types, for sources that accept pushed payloads; null when pushes are not served.
+  const AdapterRegistry* registry = nullptr;
 };
 
 class Api {

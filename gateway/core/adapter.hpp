@@ -88,11 +88,14 @@ class PayloadParser {
 };
 
 using AdapterFactory = std::function<Expected<std::unique_ptr<SourceAdapter>>(const SourceConfig&)>;
+using ParserFactory = std::function<Expected<std::unique_ptr<PayloadParser>>(const SourceConfig&)>;
 
 struct AdapterType {
   std::string type;                // the config `type:` name, e.g. "spreadsheet"
   std::string_view config_schema;  // JSON Schema text for the source's config object
   AdapterFactory make;
+  /// For types that also accept pushed payloads (POST /v1/sources/{name}/messages); empty when they do not.
+  ParserFactory make_parser = {};
 };
 
 /// Maps config type names to adapter factories. Filled by one explicit list (adapters/registry.cpp).

@@ -1,5 +1,6 @@
 #include "gateway/pipeline/ingest.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -48,7 +49,7 @@ std::vector<Issue> check_item(const Json& merged) {
 }  // namespace
 
 IngestReport ingest_batch(Store& store, const SourceInfo& source, const Expected<Batch>& batch, bool dry_run,
-                          const std::string& started_at) {
+                          const std::string& started_at, const std::string& origin) {
   IngestReport report;
   report.source = source.name;
   std::int64_t run_id = 0;
@@ -93,16 +94,32 @@ IngestReport ingest_batch(Store& store, const SourceInfo& source, const Expected
           continue;
         }
         std::string item_id = frag.id;
-        if (auto current = txn.item(item_id); !current || current->deleted) {
+        bool live = false;
+        if (auto current = txn.item(item_id); current && !current->deleted) {
+          live = true;
+        } else if (frag.fields.contains("external_ids") && frag.fields["external_ids"].is_array()) {
           // Entity resolution: a record that names an external id another item already carries belongs to it.
-          if (frag.fields.contains("external_ids")) {
-            for (const auto& e : frag.fields["external_ids"]) {
-              if (auto owner = txn.item_by_external_id(e.value("system", ""), e.value("id", ""))) {
-                item_id = *owner;
-                break;
-              }
+          for (const auto& e : frag.fields["external_ids"]) {
+            if (!e.is_object()) continue;
+            if (auto owner = txn.item_by_external_id(e.value("system", ""), e.value("id", ""))) {
+              item_id = *owner;
+              live = true;
+              break;
             }
           }
+        }
+        if (frag.attach_only && !live) {
+          std::string ids;
+          if (frag.fields.contains("external_ids") && frag.fields["external_ids"].is_array()) {
+            for (const auto& e : frag.fields["external_ids"]) {
+              if (e.is_object()) ids += ", " + e.value("system", "") + " " + e.value("id", "");
+            }
+          }
+          report.warnings.push_back({frag.where, "not linked to any roadmap item (no item has id '" + frag.id + "'" +
+                                                     (ids.empty() ? "" : " or external id " + ids.substr(2)) +
+                                                     "); not shown in the feed"});
+          ++report.unlinked;
+          continue;
         }
         const std::string hash = frag.hash.empty() ? sha256_hex(frag.fields.dump()) : frag.hash;
         if (auto it = existing.find(record);
@@ -113,8 +130,8 @@ IngestReport ingest_batch(Store& store, const SourceInfo& source, const Expected
         if (auto it = existing.find(record); it != existing.end() && it->second.item_id != item_id) {
           affected.insert(it->second.item_id);
         }
-        txn.put_fragment(
-            {source.name, record, item_id, source.adapter, hash, fetched_at, source.precedence, frag.fields});
+        txn.put_fragment({source.name, record, item_id, source.adapter, hash, fetched_at, source.precedence,
+                          frag.fields, frag.attach_only, origin});
         affected.insert(item_id);
         records_of_item[item_id].push_back(record);
         ++report.accepted;
@@ -122,7 +139,7 @@ IngestReport ingest_batch(Store& store, const SourceInfo& source, const Expected
 
       if (batch->snapshot) {
         for (const auto& [record, f] : existing) {
-          if (seen.count(record) || kept.count(record)) continue;
+          if (seen.count(record) || kept.count(record) || f.origin != origin) continue;
           txn.delete_fragment(source.name, record);
           affected.insert(f.item_id);
           ++report.removed;
@@ -132,6 +149,13 @@ IngestReport ingest_batch(Store& store, const SourceInfo& source, const Expected
       for (const auto& item_id : affected) {
         auto fragments = txn.fragments_of_item(item_id);
         auto current = txn.item(item_id);
+        const bool owned =
+            std::any_of(fragments.begin(), fragments.end(), [](const StoredFragment& f) { return !f.attach_only; });
+        if (!owned) {
+          // Only attached records are left (their item was withdrawn): they go with it.
+          for (const auto& f : fragments) txn.delete_fragment(f.source, f.record);
+          fragments.clear();
+        }
         if (fragments.empty()) {
           if (current && !current->deleted) {
             if (!dry_run) txn.delete_item(item_id);
@@ -204,8 +228,13 @@ Json report_to_json(const IngestReport& report, bool with_items) {
     for (const auto& i : list) a.push_back({{"where", i.where}, {"reason", i.reason}});
     return a;
   };
-  Json j = {{"source", report.source},   {"accepted", report.accepted},         {"unchanged", report.unchanged},
-            {"removed", report.removed}, {"rejected", issues(report.rejected)}, {"warnings", issues(report.warnings)}};
+  Json j = {{"source", report.source},
+            {"accepted", report.accepted},
+            {"unchanged", report.unchanged},
+            {"removed", report.removed},
+            {"unlinked", report.unlinked},
+            {"rejected", issues(report.rejected)},
+            {"warnings", issues(report.warnings)}};
   if (report.read_failed) j["error"] = report.error;
   if (with_items) j["items"] = report.items;
   return j;

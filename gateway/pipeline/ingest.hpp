@@ -23,6 +23,7 @@ struct IngestReport {
   int accepted = 0;          // new or changed records applied
   int unchanged = 0;         // records identical to the stored ones
   int removed = 0;           // records no longer in the source (withdrawn)
+  int unlinked = 0;          // attach-only records whose item does not exist (reported as warnings)
   std::vector<Issue> rejected;
   std::vector<Issue> warnings;
   std::vector<std::string> changed_items;  // ids whose canonical item changed (or would, in a dry run)
@@ -32,8 +33,10 @@ struct IngestReport {
 
 /// Applies a pulled batch (or the error that replaced it) for one source. With dry_run nothing is written:
 /// the transaction is rolled back and no run is recorded.
+/// `origin` is "pull" for a source's own reads and "push" for payloads pushed to it: a snapshot pull withdraws
+/// only pulled records, so pushed ones stay until a later push or pull replaces them.
 IngestReport ingest_batch(Store& store, const SourceInfo& source, const Expected<Batch>& batch, bool dry_run,
-                          const std::string& started_at);
+                          const std::string& started_at, const std::string& origin = "pull");
 
 /// The report as the `veikart ingest` command prints it.
 Json report_to_json(const IngestReport& report, bool with_items);

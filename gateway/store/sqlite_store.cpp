@@ -12,7 +12,7 @@
 namespace veikart {
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -38,6 +38,8 @@ CREATE TABLE IF NOT EXISTS fragments(
   fetched_at TEXT NOT NULL,
   precedence INTEGER NOT NULL,
   fields TEXT NOT NULL,
+  attach_only INTEGER NOT NULL DEFAULT 0,
+  origin TEXT NOT NULL DEFAULT 'pull',
   PRIMARY KEY (source, record));
 CREATE INDEX IF NOT EXISTS fragments_by_item ON fragments(item_id);
 CREATE TABLE IF NOT EXISTS external_ids(
@@ -168,10 +170,13 @@ StoredFragment read_fragment(const Stmt& s) {
   f.fetched_at = s.text(5);
   f.precedence = static_cast<int>(s.int64(6));
   f.fields = Json::parse(s.text(7));
+  f.attach_only = s.int64(8) != 0;
+  f.origin = s.text(9);
   return f;
 }
 
-constexpr const char* kFragmentColumns = "source, record, item_id, adapter, hash, fetched_at, precedence, fields";
+constexpr const char* kFragmentColumns =
+    "source, record, item_id, adapter, hash, fetched_at, precedence, fields, attach_only, origin";
 
 std::int64_t next_change(Db& db, const std::string& id, const char* op, const std::string* doc, const std::string& at) {
   Stmt s(db, "INSERT INTO changes(item_id, op, doc, at) VALUES (?, ?, ?, ?)");
@@ -197,12 +202,14 @@ class SqliteTransaction final : public StoreTransaction {
   }
   void put_fragment(const StoredFragment& f) override {
     Stmt s(db_,
-           "INSERT INTO fragments(source, record, item_id, adapter, hash, fetched_at, precedence, fields) "
-           "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(source, record) DO UPDATE SET item_id = excluded.item_id, "
-           "adapter = excluded.adapter, hash = excluded.hash, fetched_at = excluded.fetched_at, "
-           "precedence = excluded.precedence, fields = excluded.fields");
+           "INSERT INTO fragments(source, record, item_id, adapter, hash, fetched_at, precedence, fields, "
+           "attach_only, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(source, record) DO UPDATE SET "
+           "item_id = excluded.item_id, adapter = excluded.adapter, hash = excluded.hash, "
+           "fetched_at = excluded.fetched_at, precedence = excluded.precedence, fields = excluded.fields, "
+           "attach_only = excluded.attach_only, origin = excluded.origin");
     s.bind(1, f.source).bind(2, f.record).bind(3, f.item_id).bind(4, f.adapter).bind(5, f.hash);
-    s.bind(6, f.fetched_at).bind(7, f.precedence).bind(8, f.fields.dump()).run();
+    s.bind(6, f.fetched_at).bind(7, f.precedence).bind(8, f.fields.dump());
+    s.bind(9, f.attach_only ? 1 : 0).bind(10, f.origin).run();
   }
   void delete_fragment(const std::string& source, const std::string& record) override {
     Stmt(db_, "DELETE FROM fragments WHERE source = ? AND record = ?").bind(1, source).bind(2, record).run();
@@ -287,17 +294,26 @@ class SqliteStore final : public Store {
  public:
   explicit SqliteStore(std::string path) : path_(std::move(path)), writer_(path_) {
     writer_.exec(kSchema);
-    Stmt s(writer_, "SELECT value FROM meta WHERE key = 'schema_version'");
-    if (s.step()) {
-      if (std::stoi(s.text(0)) > kSchemaVersion) {
-        throw std::runtime_error("store " + path_ + " was written by a newer Veikart (schema version " + s.text(0) +
-                                 ")");
-      }
-    } else {
-      Stmt(writer_, "INSERT INTO meta(key, value) VALUES ('schema_version', ?)")
-          .bind(1, std::to_string(kSchemaVersion))
-          .run();
+    int version = kSchemaVersion;
+    {
+      Stmt s(writer_, "SELECT value FROM meta WHERE key = 'schema_version'");
+      if (s.step()) version = std::stoi(s.text(0));
     }
+    if (version > kSchemaVersion) {
+      throw std::runtime_error("store " + path_ + " was written by a newer Veikart (schema version " +
+                               std::to_string(version) + ")");
+    }
+    if (version < 2) {
+      // Version 1 stores lack the columns that tell attached and pushed records apart.
+      writer_.exec("BEGIN IMMEDIATE");
+      writer_.exec(
+          "ALTER TABLE fragments ADD COLUMN attach_only INTEGER NOT NULL DEFAULT 0;"
+          "ALTER TABLE fragments ADD COLUMN origin TEXT NOT NULL DEFAULT 'pull';");
+      writer_.exec("COMMIT");
+    }
+    Stmt(writer_, "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)")
+        .bind(1, std::to_string(kSchemaVersion))
+        .run();
     // A run still marked running was interrupted by a crash or kill; nothing of it was committed.
     writer_.exec(
         "UPDATE runs SET status = 'failed', finished_at = started_at, "

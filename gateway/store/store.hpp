@@ -23,6 +23,8 @@ struct StoredFragment {
   std::string fetched_at;
   int precedence = 100;
   Json fields;
+  bool attach_only = false;     // see Fragment::attach_only
+  std::string origin = "pull";  // "pull" (withdrawn when a snapshot no longer has it) or "push"
 };
 
 struct StoredItem {

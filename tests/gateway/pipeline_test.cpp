@@ -194,5 +194,73 @@ TEST_F(IngestTest, TwoSourcesMergeIntoOneItemAndWithdrawingOneKeepsTheOther) {
   EXPECT_EQ(item->doc["networks"], (Json{"digi-agder"}));
 }
 
+Fragment attached_case(const std::string& case_number, const std::string& link_system, const std::string& link_id) {
+  Fragment f;
+  f.id = "arkiv:" + case_number;
+  f.record = case_number;
+  f.where = "melding.xml";
+  f.attach_only = true;
+  f.fields = {{"decisions",
+               {{{"case_number", case_number},
+                 {"title", "Vedtak om innføring"},
+                 {"date", "2025-03-01"},
+                 {"status", "Avsluttet"},
+                 {"source", "arkiv"}}}},
+              {"external_ids", {{{"system", link_system}, {"id", link_id}}}}};
+  return f;
+}
+
+TEST_F(IngestTest, AttachOnlyRecordsJoinTheirItemOrWaitAsWarnings) {
+  // The case arrives before the item it belongs to: it is reported, not stored, and no half item appears.
+  Batch cases;
+  cases.fragments.push_back(attached_case("2025/17", "esa", "2024/0311"));
+  const SourceInfo arkiv{"arkiv", "fiks-arkiv", 50};
+  auto report = ingest_batch(*store_, arkiv, Expected<Batch>(cases), false, now_rfc3339());
+  EXPECT_EQ(report.unlinked, 1);
+  EXPECT_EQ(report.accepted, 0);
+  ASSERT_EQ(report.warnings.size(), 1u);
+  EXPECT_NE(report.warnings[0].reason.find("esa 2024/0311"), std::string::npos) << report.warnings[0].reason;
+  EXPECT_EQ(store_->sequence(), 0);
+
+  Batch items;
+  Json f = fragment_fields("DigiHelse");
+  f["external_ids"] = Json{{{"system", "esa"}, {"id", "2024/0311"}}};
+  items.fragments.push_back(fragment("digi-agder:1", f));
+  ingest(items);
+  report = ingest_batch(*store_, arkiv, Expected<Batch>(cases), false, now_rfc3339());
+  EXPECT_EQ(report.accepted, 1);
+  auto item = store_->item("digi-agder:1");
+  ASSERT_TRUE(item);
+  ASSERT_EQ(item->doc["decisions"].size(), 1u);
+  EXPECT_EQ(item->doc["decisions"][0]["case_number"], "2025/17");
+  EXPECT_EQ(item->doc["title"], "DigiHelse");
+
+  // When the owning source withdraws the item, the attached case goes with it instead of leaving a half item.
+  ingest(Batch{});
+  item = store_->item("digi-agder:1");
+  ASSERT_TRUE(item);
+  EXPECT_TRUE(item->deleted);
+  report = ingest_batch(*store_, arkiv, Expected<Batch>(cases), false, now_rfc3339());
+  EXPECT_EQ(report.unlinked, 1);
+}
+
+TEST_F(IngestTest, SnapshotPullsDoNotWithdrawPushedRecords) {
+  Batch pulled;
+  pulled.fragments.push_back(fragment("digi-agder:1", fragment_fields("From the folder")));
+  ingest(pulled);
+  Batch pushed;
+  pushed.snapshot = false;
+  pushed.fragments.push_back(fragment("digi-agder:2", fragment_fields("Pushed")));
+  ingest_batch(*store_, source_, Expected<Batch>(pushed), false, now_rfc3339(), "push");
+  const auto report = ingest(pulled);  // the folder still has only record 1
+  EXPECT_EQ(report.removed, 0);
+  EXPECT_EQ(report.unchanged, 1);
+  ASSERT_TRUE(store_->item("digi-agder:2"));
+  EXPECT_FALSE(store_->item("digi-agder:2")->deleted);
+  ingest(Batch{});
+  EXPECT_TRUE(store_->item("digi-agder:1")->deleted);
+  EXPECT_FALSE(store_->item("digi-agder:2")->deleted);
+}
+
 }  // namespace
 }  // namespace veikart

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "gateway/store/store.hpp"
 #include "gateway_test_support.hpp"
@@ -211,6 +212,34 @@ TEST(SqliteStore, KilledWriterLosesNoCommittedBatchAndLeavesNoHalfBatch) {
   EXPECT_EQ(items.size() % 20, 0u) << "a half-written batch is visible";
   EXPECT_GE(static_cast<int>(items.size()), committed * 20) << "a committed batch was lost";
   EXPECT_EQ(store->sequence(), static_cast<std::int64_t>(items.size()));
+}
+
+// A store written by schema version 1 (before attached and pushed records) opens and gains the new columns.
+TEST(SqliteStore, MigratesAVersion1Store) {
+  TempDir dir;
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir.path() / "veikart.sqlite").c_str(), &db), SQLITE_OK);
+    const char* v1 =
+        "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "INSERT INTO meta VALUES ('schema_version', '1');"
+        "CREATE TABLE fragments(source TEXT NOT NULL, record TEXT NOT NULL, item_id TEXT NOT NULL, adapter TEXT NOT "
+        "NULL, hash TEXT NOT NULL, fetched_at TEXT NOT NULL, precedence INTEGER NOT NULL, fields TEXT NOT NULL, "
+        "PRIMARY KEY (source, record));"
+        "INSERT INTO fragments VALUES ('s', 'r1', 'ks:a', 'spreadsheet', 'h', '2026-01-01T00:00:00Z', 10, '{}');";
+    ASSERT_EQ(sqlite3_exec(db, v1, nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto store = open_sqlite_store(dir.path().string());
+  std::vector<StoredFragment> fragments;
+  store->write([&](StoreTransaction& txn) {
+    fragments = txn.fragments_of_source("s");
+    return false;
+  });
+  ASSERT_EQ(fragments.size(), 1u);
+  EXPECT_FALSE(fragments[0].attach_only);
+  EXPECT_EQ(fragments[0].origin, "pull");
+  EXPECT_TRUE(store->healthy());
 }
 
 }  // namespace
