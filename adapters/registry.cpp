@@ -1,5 +1,6 @@
 #include "adapters/registry.hpp"
 
+#include "adapters/fiks_arkiv/fiks_arkiv_adapter.hpp"
 #include "adapters/spreadsheet/spreadsheet_adapter.hpp"
 #include "veikart_embedded.hpp"
 
@@ -7,6 +8,8 @@ namespace veikart::adapters {
 
 void register_all(AdapterRegistry& registry) {
   registry.add({"spreadsheet", embedded::source_spreadsheet_schema_json(), spreadsheet::make_spreadsheet_adapter});
+  registry.add({"fiks-arkiv", embedded::source_fiks_arkiv_schema_json(), fiks_arkiv::make_fiks_arkiv_adapter,
+                fiks_arkiv::make_fiks_arkiv_parser});
 }
 
 }  // namespace veikart::adapters

@@ -8,6 +8,10 @@ packages=(
   libboost1.81-dev libssl-dev nlohmann-json3-dev libvalijson-dev
   libsqlite3-dev sqlite3 libyaml-cpp-dev zlib1g-dev
   libgtest-dev libgmock-dev
+  libxml2-dev libxml2-utils
+  libzip-dev
+  libclang-rt-14-dev
+  python3-feedparser python3-icalendar
   curl python3
 )
 

@@ -81,6 +81,85 @@ IngestReport run_source_once(const SourceEntry& source, const AdapterRegistry& r
   return report;
 }
 
+namespace {
+
+// What the scheduling loops and the shutdown share while the gateway runs.
+struct Running {
+  asio::io_context& io;
+  asio::thread_pool& blocking;
+  Store& store;
+  const Reference& reference;
+  Metrics& metrics;
+  std::atomic<std::size_t> first_pass_left{0};
+  std::atomic<int> runs_in_flight{0};
+  std::atomic<bool> stopping{false};
+  std::vector<std::shared_ptr<asio::steady_timer>> timers;
+};
+
+// One run of one source, logged and counted. Coroutines here are plain functions, not capturing lambdas: their
+// parameters live in the coroutine frame.
+asio::awaitable<void> run_source(Running* state, const SourceEntry* source, SourceAdapter* adapter) {
+  ++state->runs_in_flight;
+  const auto t0 = std::chrono::steady_clock::now();
+  IngestReport report = co_await asio::co_spawn(
+      state->blocking, pull_and_apply(*adapter, *source, state->reference, state->store, {}, false),
+      asio::use_awaitable);
+  --state->runs_in_flight;
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  state->metrics.observe_run(source->config.name, report.run.status, report.accepted,
+                             static_cast<int>(report.rejected.size()), report.unchanged, report.removed, secs);
+  log_line(report.read_failed ? "warn" : "info",
+           "source " + source->config.name + ": " + report.run.status + ", " + std::to_string(report.accepted) +
+               " accepted, " + std::to_string(report.unchanged) + " unchanged, " +
+               std::to_string(report.rejected.size()) + " rejected, " + std::to_string(report.removed) + " removed" +
+               (report.unlinked ? ", " + std::to_string(report.unlinked) + " unlinked" : "") +
+               (report.read_failed ? " (" + report.error + ")" : ""));
+}
+
+// After the first pass: the source again every interval (plus up to 10 % jitter so equal intervals spread out).
+asio::awaitable<void> source_loop(Running* state, const SourceEntry* source, SourceAdapter* adapter,
+                                  std::shared_ptr<asio::steady_timer> timer, unsigned seed) {
+  std::mt19937 local(seed);
+  while (!state->stopping) {
+    const auto base = std::chrono::duration_cast<std::chrono::milliseconds>(source->interval);
+    std::uniform_int_distribution<long long> jitter(0, base.count() / 10);
+    timer->expires_after(base + std::chrono::milliseconds(jitter(local)));
+    auto [ec] = co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+    (void)ec;
+    if (state->stopping) break;
+    co_await run_source(state, source, adapter);
+  }
+}
+
+// Start-up reads the sources once, in config order, so records that attach to other sources' items (archive
+// decisions) find them on the first pass; then every source goes on its own interval.
+asio::awaitable<void> first_pass(Running* state, const GatewayConfig* config,
+                                 std::vector<std::unique_ptr<SourceAdapter>>* adapters, unsigned seed) {
+  for (std::size_t i = 0; i < config->sources.size() && !state->stopping; ++i) {
+    co_await run_source(state, &config->sources[i], (*adapters)[i].get());
+    --state->first_pass_left;
+  }
+  std::mt19937 rng(seed);
+  for (std::size_t i = 0; i < config->sources.size() && !state->stopping; ++i) {
+    asio::co_spawn(state->io, source_loop(state, &config->sources[i], (*adapters)[i].get(), state->timers[i], rng()),
+                   asio::detached);
+  }
+}
+
+// After a stop signal: wait (at most 10 s) for open requests and running ingestion runs, then stop the loop.
+asio::awaitable<void> drain_and_stop(Running* state, HttpServer* server) {
+  asio::steady_timer wait(state->io);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while ((server->open_connections() > 0 || state->runs_in_flight > 0) && std::chrono::steady_clock::now() < deadline) {
+    wait.expires_after(std::chrono::milliseconds(50));
+    auto [ec] = co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
+    (void)ec;
+  }
+  state->io.stop();
+}
+
+}  // namespace
+
 int serve(const GatewayConfig& config, const Reference& reference, Store& store, const AdapterRegistry& registry) {
   asio::io_context io;
   asio::thread_pool blocking(static_cast<std::size_t>(config.worker_threads));
@@ -96,11 +175,10 @@ int serve(const GatewayConfig& config, const Reference& reference, Store& store,
     adapters.push_back(std::move(*made));
   }
 
-  std::atomic<std::size_t> first_pass_left{config.sources.size()};
-  std::atomic<int> runs_in_flight{0};
-  std::atomic<bool> stopping{false};
+  Running state{io, blocking, store, reference, metrics, {0}, {0}, {false}, {}};
+  state.first_pass_left = config.sources.size();
 
-  Api api({store, config, reference, metrics, [&] { return first_pass_left.load() == 0; }, &registry});
+  Api api({store, config, reference, metrics, [&state] { return state.first_pass_left.load() == 0; }, &registry});
   HttpServer server(
       io, blocking, [&api](const HttpRequest& r) { return api.handle(r); }, config.limits, &metrics);
   try {
@@ -110,68 +188,19 @@ int serve(const GatewayConfig& config, const Reference& reference, Store& store,
     return 1;
   }
 
-  std::vector<std::shared_ptr<asio::steady_timer>> timers;
-  std::mt19937 rng(std::random_device{}());
   for (std::size_t i = 0; i < config.sources.size(); ++i) {
-    auto timer = std::make_shared<asio::steady_timer>(io);
-    timers.push_back(timer);
-    const SourceEntry& source = config.sources[i];
-    SourceAdapter& adapter = *adapters[i];
-    const unsigned seed = rng();
-    asio::co_spawn(
-        io,
-        [&, timer, seed]() -> asio::awaitable<void> {
-          std::mt19937 local(seed);
-          bool first = true;
-          while (!stopping) {
-            ++runs_in_flight;
-            const auto t0 = std::chrono::steady_clock::now();
-            IngestReport report = co_await asio::co_spawn(
-                blocking, pull_and_apply(adapter, source, reference, store, {}, false), asio::use_awaitable);
-            --runs_in_flight;
-            const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            metrics.observe_run(source.config.name, report.run.status, report.accepted,
-                                static_cast<int>(report.rejected.size()), report.unchanged, report.removed, secs);
-            log_line(report.read_failed ? "warn" : "info", "source " + source.config.name + ": " + report.run.status +
-                                                               ", " + std::to_string(report.accepted) + " accepted, " +
-                                                               std::to_string(report.unchanged) + " unchanged, " +
-                                                               std::to_string(report.rejected.size()) + " rejected, " +
-                                                               std::to_string(report.removed) + " removed" +
-                                                               (report.read_failed ? " (" + report.error + ")" : ""));
-            if (first) {
-              first = false;
-              --first_pass_left;
-            }
-            // Spread runs of sources with equal intervals apart: up to 10 % jitter.
-            const auto base = std::chrono::duration_cast<std::chrono::milliseconds>(source.interval);
-            std::uniform_int_distribution<long long> jitter(0, base.count() / 10);
-            timer->expires_after(base + std::chrono::milliseconds(jitter(local)));
-            auto [ec] = co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
-            (void)ec;
-          }
-        },
-        asio::detached);
+    state.timers.push_back(std::make_shared<asio::steady_timer>(io));
   }
+  asio::co_spawn(io, first_pass(&state, &config, &adapters, std::random_device{}()), asio::detached);
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+  signals.async_wait([&state, &server](const boost::system::error_code& ec, int signo) {
     if (ec) return;
     log_line("info", "signal " + std::to_string(signo) + ": stopping (finishing in-flight requests and runs)");
-    stopping = true;
+    state.stopping = true;
     server.stop();
-    for (auto& t : timers) t->cancel();
-    asio::co_spawn(
-        io,
-        [&]() -> asio::awaitable<void> {
-          asio::steady_timer wait(io);
-          const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-          while ((server.open_connections() > 0 || runs_in_flight > 0) && std::chrono::steady_clock::now() < deadline) {
-            wait.expires_after(std::chrono::milliseconds(50));
-            co_await wait.async_wait(asio::use_awaitable);
-          }
-          io.stop();
-        },
-        asio::detached);
+    for (auto& t : state.timers) t->cancel();
+    asio::co_spawn(state.io, drain_and_stop(&state, &server), asio::detached);
   });
 
   log_line("info", "listening on http://" + config.listen_host + ":" + std::to_string(server.port()) + " with " +

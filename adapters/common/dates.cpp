@@ -13,6 +13,32 @@ namespace {
 
 constexpr int min_year = 1900;
 constexpr int max_year = 2199;
+// Day numbers a CSV export of a date column holds for 1954..2119; smaller or larger integers are more likely
+// amounts or ids than dates.
+constexpr int min_serial = 20'000;
+constexpr int max_serial = 80'000;
+
+/// Days since 1970-01-01 of a proleptic Gregorian date, and back (the well-known era-based conversion).
+long long days_from_civil(long long y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const long long era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<long long>(doe) - 719468;
+}
+
+void civil_from_days(long long z, long long& y, unsigned& m, unsigned& d) {
+  z += 719468;
+  const long long era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y = static_cast<long long>(yoe) + era * 400 + (m <= 2);
+}
 
 bool is_leap(int year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
 
@@ -95,6 +121,8 @@ std::optional<Expected<ParsedDate>> parse_numeric(std::string_view label) {
   } else if (g.size() == 1 && g[0].size() == 4) {
     year = to_int(g[0]);
     precision = Precision::year;
+  } else if (g.size() == 1 && g[0].size() == 5 && to_int(g[0]) >= min_serial && to_int(g[0]) <= max_serial) {
+    return Expected<ParsedDate>(ParsedDate{*excel_serial_date(to_int(g[0])), Precision::day, std::string(label)});
   } else {
     return Expected<ParsedDate>(cannot_read(label));
   }
@@ -205,6 +233,24 @@ Expected<ParsedDate> parse_words(std::string_view label) {
 }
 
 }  // namespace
+
+std::optional<std::string> excel_serial_date(long long day, bool date1904) {
+  long long epoch = 0;
+  if (date1904) {
+    if (day < 0) return std::nullopt;
+    epoch = days_from_civil(1904, 1, 1);
+  } else {
+    if (day < 1) return std::nullopt;
+    // Before the phantom 29 February 1900 day 1 is 1900-01-01; from day 61 on the count is one day ahead.
+    epoch = day < 61 ? days_from_civil(1899, 12, 31) : days_from_civil(1899, 12, 30);
+  }
+  if (day > 3'000'000) return std::nullopt;
+  long long y = 0;
+  unsigned m = 0, d = 0;
+  civil_from_days(epoch + day, y, m, d);
+  if (y > 9999) return std::nullopt;
+  return iso(static_cast<int>(y), static_cast<int>(m), static_cast<int>(d));
+}
 
 Expected<ParsedDate> parse_date(std::string_view text) {
   std::string_view label = trim(text);

@@ -1,13 +1,18 @@
 #include "adapters/spreadsheet/spreadsheet_adapter.hpp"
 
+#include "adapters/common/files.hpp"
+
 #include <algorithm>
 #include <fstream>
 #include <functional>
 #include <set>
+#include <unordered_map>
 
 #include "adapters/common/dates.hpp"
 #include "adapters/common/numbers.hpp"
 #include "adapters/common/words.hpp"
+#include "adapters/spreadsheet/ods_reader.hpp"
+#include "adapters/spreadsheet/xlsx_reader.hpp"
 #include "gateway/core/text.hpp"
 
 namespace veikart::adapters::spreadsheet {
@@ -17,6 +22,20 @@ namespace fs = std::filesystem;
 
 /// Larger files are refused outright: portfolio sheets are kilobytes, and a read holds the whole file.
 constexpr std::uintmax_t max_file_bytes = 64u << 20;
+/// Workbooks are compressed, so the same cap on the file allows far more cells; the readers' own limits
+/// (workbook.hpp) bound what it may inflate to.
+constexpr std::uintmax_t max_workbook_bytes = 64u << 20;
+
+enum class FileKind { csv, xlsx, ods, other };
+
+FileKind file_kind(const fs::path& p) {
+  std::string ext = p.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (ext == ".csv") return FileKind::csv;
+  if (ext == ".xlsx") return FileKind::xlsx;
+  if (ext == ".ods") return FileKind::ods;
+  return FileKind::other;
+}
 
 /// Quoted text in messages is cut so that one huge cell cannot flood the issue list.
 std::string shorten(std::string_view s, std::size_t max = 80) {
@@ -138,6 +157,8 @@ Json owner_json(const Owner& o) { return Json{{"type", o.type}, {"id", o.id}, {"
 /// Everything map_table needs about the header: which column each configured field reads.
 struct Layout {
   std::size_t header_line = 0;
+  bool column_letters = false;  // workbooks: messages name the sheet column as well
+  Json default_owner;           // built once, not per row
   std::map<std::string, std::vector<Column>> simple;
   std::vector<std::vector<Column>> milestones;
   std::vector<std::vector<Column>> costs;
@@ -236,7 +257,7 @@ class RowMapper {
       own_id = id_cell->second;
     } else if (title) {
       own_id = slugify(title->second);
-      if (own_id.empty()) reject("column " + quote(title->first.header) + ": cannot make an id from the title");
+      if (own_id.empty()) reject(in_column(title->first) + "cannot make an id from the title");
     }
     f.record = id_cell ? id_cell->second : where_;
     // Only an id cell is a stable key; a row number shifts whenever rows are added above.
@@ -247,8 +268,7 @@ class RowMapper {
         f.id = same->second;
         external.insert(external.begin(), Json{{"system", options_.id_prefix}, {"id", own_id}});
       } else {
-        reject("column " + quote(same->first.header) + ": " + quote(same->second) +
-               " is not a canonical id (like ks:digihelse)");
+        reject(in_column(same->first) + quote(same->second) + " is not a canonical id (like ks:digihelse)");
       }
     }
     if (!external.empty()) fields["external_ids"] = std::move(external);
@@ -297,7 +317,12 @@ class RowMapper {
   void reject(std::string reason) { reasons_.push_back(std::move(reason)); }
   void warn(std::string reason) { warnings_.push_back(Issue{where_, std::move(reason)}); }
 
-  static std::string in_column(const Column& c) { return "column " + quote(c.header) + ": "; }
+  std::string column_name(const Column& c) const {
+    std::string s = "column " + quote(c.header);
+    if (layout_.column_letters) s += " (" + column_letters(c.index) + ")";
+    return s;
+  }
+  std::string in_column(const Column& c) const { return column_name(c) + ": "; }
 
   void map_status(Json& fields) {
     if (auto v = value("status")) {
@@ -328,7 +353,7 @@ class RowMapper {
   void map_owner(Json& fields) {
     auto v = value("owner");
     if (!v) {
-      if (options_.defaults.owner) fields["owner"] = owner_json(*options_.defaults.owner);
+      if (options_.defaults.owner) fields["owner"] = layout_.default_owner;
       return;
     }
     if (fold(v->second) == "ks") {
@@ -551,18 +576,28 @@ std::string join_reasons(const std::vector<std::string>& reasons) {
 }
 
 /// Keeps the first fragment per id; later ones are rejected so that a snapshot never holds one id twice.
+/// Works in place: a portfolio of 100,000 rows should not be copied or moved wholesale to drop a few.
 void reject_duplicates(Batch& batch) {
-  std::map<std::string, std::string> first_where;
-  std::vector<Fragment> kept;
-  for (auto& f : batch.fragments) {
-    auto [it, inserted] = first_where.emplace(f.id, f.where);
-    if (inserted) {
-      kept.push_back(std::move(f));
-    } else {
-      batch.rejected.push_back(Issue{f.where, "duplicate id " + quote(f.id) + " (first at " + it->second + ")"});
+  auto& fragments = batch.fragments;
+  std::unordered_map<std::string_view, std::size_t> first;  // views into `fragments`, untouched in this pass
+  first.reserve(fragments.size());
+  std::vector<bool> keep(fragments.size(), true);
+  for (std::size_t i = 0; i < fragments.size(); ++i) {
+    auto [it, inserted] = first.emplace(fragments[i].id, i);
+    if (!inserted) {
+      keep[i] = false;
+      batch.rejected.push_back(Issue{fragments[i].where, "duplicate id " + quote(fragments[i].id) + " (first at " +
+                                                             fragments[it->second].where + ")"});
     }
   }
-  batch.fragments = std::move(kept);
+  first.clear();
+  std::size_t out = 0;
+  for (std::size_t i = 0; i < fragments.size(); ++i) {
+    if (!keep[i]) continue;
+    if (out != i) fragments[out] = std::move(fragments[i]);
+    ++out;
+  }
+  fragments.erase(fragments.begin() + static_cast<std::ptrdiff_t>(out), fragments.end());
 }
 
 /// Checks the defaults' reference ids and fills in owner names, so every row gets canonical values.
@@ -647,6 +682,17 @@ Expected<SpreadsheetOptions> parse_options(const SourceConfig& config) {
         o.header_row = static_cast<std::size_t>(h.get<long long>());
       } else if (!(h.is_string() && h.get<std::string>() == "auto")) {
         return Error{who + "header_row must be auto or a row number from 1"};
+      }
+    }
+
+    if (s.contains("sheet")) {
+      const Json& sheet = s["sheet"];
+      if (sheet.is_number_integer() && sheet.get<long long>() >= 1) {
+        o.sheet.index = static_cast<std::size_t>(sheet.get<long long>());
+      } else if (sheet.is_string() && !trim(sheet.get<std::string>()).empty()) {
+        o.sheet.name = sheet.get<std::string>();
+      } else {
+        return Error{who + "sheet must be a sheet name or a sheet number from 1"};
       }
     }
 
@@ -736,7 +782,7 @@ Expected<SpreadsheetOptions> parse_options(const SourceConfig& config) {
 }
 
 Expected<Batch> map_table(const std::vector<CsvRow>& rows, const SpreadsheetOptions& raw_options,
-                          const Reference& reference, std::string_view file_label) {
+                          const Reference& reference, std::string_view file_label, bool column_letters) {
   auto resolved = resolve_defaults(raw_options, reference);
   if (!resolved) return resolved.error();
   const SpreadsheetOptions& options = *resolved;
@@ -777,6 +823,8 @@ Expected<Batch> map_table(const std::vector<CsvRow>& rows, const SpreadsheetOpti
   batch.snapshot = true;
   Layout layout;
   layout.header_line = header.line;
+  layout.column_letters = column_letters;
+  if (options.defaults.owner) layout.default_owner = owner_json(*options.defaults.owner);
   auto columns_for = [&](const std::string& what, const std::vector<std::string>& list) {
     auto found = find_columns(header, list);
     if (found.empty()) {
@@ -823,30 +871,11 @@ Expected<Batch> map_table(const std::vector<CsvRow>& rows, const SpreadsheetOpti
 
 Expected<Batch> SpreadsheetAdapter::read(PullContext& ctx) {
   const std::vector<fs::path> inputs = ctx.paths.empty() ? std::vector<fs::path>{options_.path} : ctx.paths;
-  std::vector<fs::path> files;
-  bool labelled = inputs.size() > 1;
-  for (const auto& p : inputs) {
-    std::error_code ec;
-    if (fs::is_directory(p, ec)) {
-      labelled = true;
-      std::vector<fs::path> found;
-      for (const auto& entry : fs::directory_iterator(p, ec)) {
-        std::string ext = entry.path().extension().string();
-        std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-        std::error_code file_ec;
-        if (ext == ".csv" && entry.is_regular_file(file_ec)) found.push_back(entry.path());
-      }
-      if (ec) return Error{"cannot list '" + p.string() + "': " + ec.message()};
-      if (found.empty()) return Error{"no .csv files in '" + p.string() + "'"};
-      std::sort(found.begin(), found.end(),
-                [](const fs::path& a, const fs::path& b) { return a.filename() < b.filename(); });
-      files.insert(files.end(), found.begin(), found.end());
-    } else if (fs::is_regular_file(p, ec)) {
-      files.push_back(p);
-    } else {
-      return Error{"cannot read '" + p.string() + "': no such file or folder"};
-    }
-  }
+  auto listed = list_input_files(
+      inputs, [](const fs::path& f) { return file_kind(f) != FileKind::other; }, ".csv, .xlsx or .ods");
+  if (!listed) return listed.error();
+  const std::vector<fs::path>& files = listed->files;
+  const bool labelled = inputs.size() > 1 || listed->from_folder;
 
   CsvOptions csv;
   csv.encoding = options_.encoding;
@@ -855,21 +884,36 @@ Expected<Batch> SpreadsheetAdapter::read(PullContext& ctx) {
   batch.snapshot = true;
   for (const auto& file : files) {
     const std::string name = file.filename().string();
+    const FileKind kind = file_kind(file);
+    const bool workbook = kind == FileKind::xlsx || kind == FileKind::ods;
+    const std::uintmax_t cap = workbook ? max_workbook_bytes : max_file_bytes;
     std::error_code ec;
     auto size = fs::file_size(file, ec);
     if (ec) return Error{"cannot read '" + file.string() + "': " + ec.message()};
-    if (size > max_file_bytes) {
-      return Error{"'" + file.string() + "' is larger than " + std::to_string(max_file_bytes >> 20) + " MiB"};
-    }
+    if (size > cap) return Error{"'" + file.string() + "' is larger than " + std::to_string(cap >> 20) + " MiB"};
     std::ifstream in(file, std::ios::binary);
     if (!in.is_open()) return Error{"cannot open '" + file.string() + "'"};
     std::string bytes(static_cast<std::size_t>(size), '\0');
     in.read(bytes.data(), static_cast<std::streamsize>(size));
     if (static_cast<std::uintmax_t>(in.gcount()) != size) return Error{"cannot read '" + file.string() + "'"};
-    auto table = read_csv(bytes, csv);
-    if (!table) return Error{name + ": " + table.error().message};
-    auto part = map_table(table->rows, options_, ctx.reference, labelled ? name : std::string_view{});
-    if (!part) return Error{labelled ? part.error().message : name + ": " + part.error().message};
+
+    Expected<Batch> part = Error{};
+    if (workbook) {
+      auto sheet = kind == FileKind::xlsx ? read_xlsx(bytes, options_.sheet) : read_ods(bytes, options_.sheet);
+      if (!sheet) return Error{name + ": " + sheet.error().message};
+      bytes = std::string();  // the rows hold what is needed; free the file before mapping
+      const std::string label = (labelled ? name + " " : std::string()) + "sheet " + sheet->name;
+      part = map_table(sheet->rows, options_, ctx.reference, label, true);
+      if (!part) return Error{labelled ? part.error().message : name + ": " + part.error().message};
+    } else {
+      // Anything that is not a workbook is read as CSV, as before: a single configured file may be named
+      // .txt or have no extension at all.
+      auto table = read_csv(bytes, csv);
+      if (!table) return Error{name + ": " + table.error().message};
+      part = map_table(table->rows, options_, ctx.reference, labelled ? name : std::string_view{});
+      if (!part) return Error{labelled ? part.error().message : name + ": " + part.error().message};
+    }
+    if (files.size() == 1) return std::move(*part);  // map_table has already dropped duplicate ids
     auto move_all = [](auto& to, auto& from) { std::move(from.begin(), from.end(), std::back_inserter(to)); };
     move_all(batch.fragments, part->fragments);
     move_all(batch.rejected, part->rejected);

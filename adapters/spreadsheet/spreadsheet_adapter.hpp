@@ -1,5 +1,5 @@
 #pragma once
-/// @brief The `spreadsheet` source: portfolio overviews kept as CSV files by network secretariats.
+/// @brief The `spreadsheet` source: portfolio overviews kept as CSV, XLSX or ODS files by network secretariats.
 
 #include <filesystem>
 #include <map>
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "adapters/common/csv.hpp"
+#include "adapters/spreadsheet/workbook.hpp"
 #include "gateway/core/adapter.hpp"
 
 namespace veikart::adapters::spreadsheet {
@@ -51,10 +52,11 @@ struct Defaults {
 
 struct SpreadsheetOptions {
   std::string source_name;
-  std::filesystem::path path;  // absolute: a .csv file or a folder of them
+  std::filesystem::path path;  // absolute: a .csv, .xlsx or .ods file or a folder of them
   CsvEncoding encoding = CsvEncoding::automatic;
   char delimiter = 0;                     // 0 = auto
-  std::optional<std::size_t> header_row;  // 1-based line; nullopt = auto
+  std::optional<std::size_t> header_row;  // 1-based line (row of a sheet); nullopt = auto
+  SheetChoice sheet;                      // for workbooks; default the first sheet
   std::string id_prefix;
   std::optional<std::string> priority_scheme;
   Defaults defaults;
@@ -75,9 +77,10 @@ const std::vector<std::string>& simple_mapping_fields();
 Expected<SpreadsheetOptions> parse_options(const SourceConfig& config);
 
 /// Maps the rows of one table to fragments. `file_label`, when not empty, prefixes every `where`
-/// ("portefolje.csv row 7"). An error means no header row was found.
+/// ("portefolje.csv row 7", "plan.xlsx sheet Portefølje row 7"). With `column_letters` a reason about a cell
+/// names its sheet column too ("column 'Oppstart' (C)"). An error means no header row was found.
 Expected<Batch> map_table(const std::vector<CsvRow>& rows, const SpreadsheetOptions& options,
-                          const Reference& reference, std::string_view file_label = {});
+                          const Reference& reference, std::string_view file_label = {}, bool column_letters = false);
 
 class SpreadsheetAdapter final : public BlockingSourceAdapter {
  public:

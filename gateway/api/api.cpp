@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -10,7 +11,9 @@
 #include <set>
 
 #include "gateway/api/problem.hpp"
+#include "gateway/api/stream.hpp"
 #include "gateway/core/text.hpp"
+#include "gateway/feeds/feeds.hpp"
 #include "gateway/pipeline/ingest.hpp"
 #include "veikart_embedded.hpp"
 
@@ -19,6 +22,8 @@ namespace {
 
 constexpr int kDefaultLimit = 100;
 constexpr int kMaxLimit = 1000;
+// The non-JSON formats are not paged; 50 pages of 1000 is far beyond the national roadmap.
+constexpr int kMaxFormatPages = 50;
 
 const std::set<std::string> kStatuses = {"idea",  "assessed",    "prioritised",  "in_development", "pilot",
                                          "ready", "rolling_out", "in_operation", "paused",         "cancelled"};
@@ -197,9 +202,9 @@ struct Api::Impl {
     return json_response(receipt);
   }
 
-  HttpResponse roadmap(const HttpRequest& req) {
+  // The roadmap filters shared by the JSON feed and the other formats; paging only for JSON.
+  RoadmapQuery parse_roadmap_query(const HttpRequest& req, bool paged, std::vector<Issue>& errors) {
     RoadmapQuery q;
-    std::vector<Issue> errors;
     auto check_each = [&](const char* param, std::vector<std::string> values, auto&& valid, const char* what) {
       for (const auto& v : values) {
         if (!valid(v)) errors.push_back({param, "unknown " + std::string(what) + " '" + v + "'"});
@@ -229,8 +234,8 @@ struct Api::Impl {
       }
     }
     if (q.from && q.to && *q.from > *q.to) errors.push_back({"from", "'from' is after 'to'"});
-    q.limit = parse_limit(req, kDefaultLimit, errors);
-    if (auto v = req.query_one("cursor")) {
+    q.limit = paged ? parse_limit(req, kDefaultLimit, errors) : kMaxLimit;
+    if (auto v = paged ? req.query_one("cursor") : std::nullopt) {
       auto decoded = base64url_decode(*v);
       Json c = decoded ? Json::parse(*decoded, nullptr, false) : Json();
       if (!c.is_object() || !c.contains("after") || !c["after"].is_string()) {
@@ -239,11 +244,17 @@ struct Api::Impl {
         q.after_id = c["after"].get<std::string>();
       }
     }
-    static const std::set<std::string> known = {"network", "municipality", "theme", "status", "kind",
-                                                "from",    "to",           "limit", "cursor"};
+    static const std::set<std::string> filters = {"network", "municipality", "theme", "status", "kind", "from", "to"};
     for (const auto& [k, _] : req.query) {
-      if (!known.count(k)) errors.push_back({k, "unknown query parameter"});
+      const bool known = filters.count(k) || (paged && (k == "limit" || k == "cursor")) || (!paged && k == "sep");
+      if (!known) errors.push_back({k, "unknown query parameter"});
     }
+    return q;
+  }
+
+  HttpResponse roadmap(const HttpRequest& req) {
+    std::vector<Issue> errors;
+    RoadmapQuery q = parse_roadmap_query(req, true, errors);
     if (!errors.empty()) {
       return problem(400, "invalid-query", "Invalid query parameters", "One or more query parameters are invalid.",
                      errors, "pointer");
@@ -309,6 +320,108 @@ struct Api::Impl {
     return json_response({{"sources", list}});
   }
 
+  // GET /v1/roadmap.{atom,ics,csv}: every matching item (no paging) in a format people's own tools read.
+  HttpResponse formatted(const HttpRequest& req, const std::string& format) {
+    std::vector<Issue> errors;
+    RoadmapQuery q = parse_roadmap_query(req, false, errors);
+    char separator = ';';
+    if (format == "csv") {
+      if (auto sep = req.query_one("sep")) {
+        if (*sep == ";" || *sep == "," || *sep == "\t" || *sep == "tab") {
+          separator = *sep == ";" ? ';' : (*sep == "," ? ',' : '\t');
+        } else {
+          errors.push_back({"sep", "expected ';', ',' or 'tab', got '" + *sep + "'"});
+        }
+      }
+    } else if (req.query_one("sep")) {
+      errors.push_back({"sep", "only the CSV format takes a separator"});
+    }
+    if (!errors.empty()) {
+      return problem(400, "invalid-query", "Invalid query parameters", "One or more query parameters are invalid.",
+                     errors);
+    }
+    std::vector<RoadmapItem> items;
+    for (int pages = 0; pages < kMaxFormatPages; ++pages) {
+      RoadmapPage page = ctx.store.roadmap(q);
+      for (auto& doc : page.items) items.push_back(doc.get<RoadmapItem>());
+      if (!page.last_id) break;
+      q.after_id = page.last_id;
+    }
+    FeedInfo info;
+    info.base_url = base_url(req);
+    info.self_path = req.target;
+    info.title = feed_title(q);
+    std::string canonical;
+    for (const auto& [k, v] : req.query) canonical += k + "=" + v + "&";
+    info.feed_id = "urn:veikart:feed:" + sha256_hex(canonical).substr(0, 24);
+    HttpResponse r;
+    if (format == "atom") {
+      r.set_header("Content-Type", "application/atom+xml; charset=utf-8");
+      r.body = render_atom(items, info);
+    } else if (format == "ics") {
+      r.set_header("Content-Type", "text/calendar; charset=utf-8");
+      r.set_header("Content-Disposition", "inline; filename=\"veikart.ics\"");
+      r.body = render_ics(items, info);
+    } else {
+      r.set_header("Content-Type", "text/csv; charset=utf-8");
+      r.set_header("Content-Disposition", "attachment; filename=\"veikart-roadmap.csv\"");
+      r.body = render_csv(items, info, separator);
+    }
+    return r;
+  }
+
+  // Links in feeds are absolute; the Host header names this server as the client reached it.
+  static std::string base_url(const HttpRequest& req) {
+    const std::string host = req.header("host");
+    const bool safe = !host.empty() && host.size() < 256 && std::all_of(host.begin(), host.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == ':' || c == '-' || c == '[' || c == ']';
+    });
+    return "http://" + (safe ? host : std::string("localhost"));
+  }
+
+  std::string feed_title(const RoadmapQuery& q) const {
+    std::vector<std::string> parts;
+    for (const auto& n : q.networks) {
+      if (const auto* net = ctx.reference.network(n)) parts.push_back(net->name);
+    }
+    for (const auto& m : q.municipalities) {
+      if (const auto* mun = ctx.reference.municipality(m)) parts.push_back(mun->name);
+    }
+    std::string title = "Veikart";
+    for (std::size_t i = 0; i < parts.size(); ++i) title += (i ? ", " : " – ") + parts[i];
+    return title;
+  }
+
+  // GET /v1/stream: Server-Sent Events from the change log, resumable with Last-Event-ID or ?since=.
+  HttpResponse stream(const HttpRequest& req) {
+    std::vector<Issue> errors;
+    HttpRequest filters = req;
+    filters.query.erase("since");
+    RoadmapQuery q = parse_roadmap_query(filters, false, errors);
+    if (req.query_one("sep")) errors.push_back({"sep", "unknown query parameter"});
+    std::int64_t since = ctx.store.sequence();  // by default only what happens from now on
+    std::string resume = req.header("last-event-id");
+    if (auto v = req.query_one("since")) resume = *v;
+    if (!resume.empty()) {
+      long long n = 0;
+      if (!parse_int(resume, n)) {
+        errors.push_back({"since", "expected a change sequence number, got '" + resume + "'"});
+      } else {
+        since = n;
+      }
+    }
+    if (!errors.empty()) {
+      return problem(400, "invalid-query", "Invalid query parameters", "One or more query parameters are invalid.",
+                     errors);
+    }
+    HttpResponse r;
+    r.set_header("Content-Type", "text/event-stream; charset=utf-8");
+    r.set_header("Cache-Control", "no-cache");
+    r.set_header("X-Accel-Buffering", "no");  // proxies must not hold events back
+    r.stream = make_change_stream(ctx.store, std::move(q), since, ctx.stream_heartbeat);
+    return r;
+  }
+
   HttpResponse readyz() {
     if (!ctx.started()) {
       return problem(503, "not-ready", "Not ready", "The gateway is still starting (first ingestion pass).");
@@ -339,20 +452,47 @@ struct Api::Impl {
   std::pair<std::string, HttpResponse> route(const HttpRequest& req) {
     const std::string& p = req.path;
     const bool read = req.method == "GET" || req.method == "HEAD";
-    auto only_get = [&](const char* name, auto&& handler) -> std::pair<std::string, HttpResponse> {
+    auto only_get = [&](const std::string& name, auto&& handler) -> std::pair<std::string, HttpResponse> {
       if (!read) {
-        auto r =
-            problem(405, "method-not-allowed", "Method not allowed", "Use GET or HEAD on " + std::string(name) + ".");
+        auto r = problem(405, "method-not-allowed", "Method not allowed", "Use GET or HEAD on " + name + ".");
         r.set_header("Allow", "GET, HEAD");
         return {name, std::move(r)};
       }
       return {name, handler()};
     };
     if (p == "/v1/roadmap") return only_get("/v1/roadmap", [&] { return roadmap(req); });
+    for (const char* format : {"atom", "ics", "csv"}) {
+      if (p == std::string("/v1/roadmap.") + format) {
+        return only_get(format == std::string("atom")  ? "/v1/roadmap.atom"
+                        : format == std::string("ics") ? "/v1/roadmap.ics"
+                                                       : "/v1/roadmap.csv",
+                        [&] { return formatted(req, format); });
+      }
+    }
+    // Per-network and per-municipality URLs for people who subscribe to one: the path names the filter.
+    for (const auto& [prefix, param] :
+         {std::pair{"/v1/networks/", "network"}, {"/v1/municipalities/", "municipality"}}) {
+      const std::string pre = prefix;
+      if (!p.starts_with(pre)) continue;
+      const auto slash = p.find('/', pre.size());
+      if (slash == std::string::npos) break;
+      const std::string value = p.substr(pre.size(), slash - pre.size());
+      const std::string rest = p.substr(slash);
+      const std::string route = pre + "{" + param + "}" + rest;
+      HttpRequest scoped = req;
+      scoped.query.erase(param);
+      scoped.query.emplace(param, value);
+      if (rest == "/roadmap") return only_get(route, [&] { return roadmap(scoped); });
+      for (const char* format : {"atom", "ics", "csv"}) {
+        if (rest == std::string("/roadmap.") + format)
+          return only_get(route, [&] { return formatted(scoped, format); });
+      }
+    }
     if (p.starts_with("/v1/roadmap/") && p.size() > 12) {
       return only_get("/v1/roadmap/{id}", [&] { return item(p.substr(12)); });
     }
     if (p == "/v1/changes") return only_get("/v1/changes", [&] { return changes(req); });
+    if (p == "/v1/stream") return only_get("/v1/stream", [&] { return stream(req); });
     if (p == "/v1/sources") return only_get("/v1/sources", [&] { return sources(); });
     if (p.starts_with("/v1/sources/") && p.ends_with("/messages") && p.size() > 21) {
       const std::string name = p.substr(12, p.size() - 12 - 9);
@@ -380,6 +520,7 @@ struct Api::Impl {
   // Conditional requests and compression for successful reads.
   void finish(const HttpRequest& req, HttpResponse& r) {
     r.set_header("Cache-Control", "no-cache");
+    if (r.stream) return;  // streamed bodies have no single representation to tag or compress
     if ((req.method != "GET" && req.method != "HEAD") || r.status != 200) return;
     const std::string etag = "\"" + sha256_hex(r.body).substr(0, 32) + "\"";
     const bool gzip = accepts_gzip(req.header("accept-encoding")) && r.body.size() >= 512;

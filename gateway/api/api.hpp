@@ -2,6 +2,7 @@
 /// @brief The HTTP API as a plain function from request to response: routing, the feed routes, conditional
 /// requests, compression and request metrics. No Beast here, so handlers are tested without a socket.
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -22,6 +23,8 @@ struct ApiContext {
   std::function<bool()> started = [] { return true; };
   /// Adapter types, for sources that accept pushed payloads; null when pushes are not served.
   const AdapterRegistry* registry = nullptr;
+  /// Silence after which the live stream sends a heartbeat comment.
+  std::chrono::milliseconds stream_heartbeat{15000};
 };
 
 class Api {

@@ -3,6 +3,7 @@
 /// their tests never instantiate Beast templates.
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,10 +28,24 @@ struct HttpRequest {
   std::vector<std::string> query_list(std::string_view name) const;
 };
 
+/// A response body produced over time (Server-Sent Events). After the headers the server calls next() on the
+/// blocking pool and writes what it returns, again and again, pausing briefly after an empty chunk, until done,
+/// the client leaves, a write does not complete in time (a consumer too slow to keep up), or the server stops.
+class ResponseStream {
+ public:
+  struct Chunk {
+    std::string data;
+    bool done = false;
+  };
+  virtual ~ResponseStream() = default;
+  virtual Chunk next() = 0;
+};
+
 struct HttpResponse {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  std::shared_ptr<ResponseStream> stream;  // when set, the body is streamed and `body` is ignored
 
   void set_header(std::string name, std::string value);
   std::string header(std::string_view name) const;

@@ -10,9 +10,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cstdio>
@@ -29,6 +31,10 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+// How often an idle stream asks its source for more, and how long one write may take before the consumer is
+// considered too slow and cut off.
+constexpr auto kStreamPollInterval = std::chrono::milliseconds(200);
+constexpr auto kStreamWriteTimeout = std::chrono::seconds(30);
 
 HttpRequest to_request(const http::request<http::string_body>& in, const std::string& remote) {
   HttpRequest r;
@@ -116,6 +122,46 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     co_await http::async_write(stream, res, kUseTuple);
   }
 
+  // Plain functions, not capturing lambdas, run on the blocking pool: a coroutine's parameters live in its
+  // frame, while a lambda's captures live in a closure object that may be gone by the time the coroutine runs.
+  static asio::awaitable<ResponseStream::Chunk> next_chunk(std::shared_ptr<ResponseStream> body) {
+    co_return body->next();
+  }
+  static asio::awaitable<HttpResponse> call_handler(Impl* self, const HttpRequest* request) {
+    co_return self->handler(*request);
+  }
+
+  // Writes the headers, then whatever the stream produces until it is done, the client leaves, a write stalls
+  // (a consumer that cannot keep up is cut off rather than buffered for) or the server stops.
+  asio::awaitable<void> stream_body(beast::tcp_stream& stream, HttpResponse result, unsigned version) {
+    http::response<http::empty_body> head{static_cast<http::status>(result.status), version};
+    head.set(http::field::server, "veikart");
+    for (auto& [k, v] : result.headers) head.set(k, v);
+    head.keep_alive(false);
+    http::response_serializer<http::empty_body> sr{head};
+    stream.expires_after(limits.request_timeout);
+    auto [hec, hn] = co_await http::async_write_header(stream, sr, kUseTuple);
+    (void)hn;
+    if (hec) co_return;
+    std::shared_ptr<ResponseStream> body = std::move(result.stream);
+    asio::steady_timer pause(stream.get_executor());
+    while (!stopping) {
+      ResponseStream::Chunk chunk = co_await asio::co_spawn(blocking, next_chunk(body), asio::use_awaitable);
+      if (!chunk.data.empty()) {
+        stream.expires_after(kStreamWriteTimeout);
+        auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(chunk.data), kUseTuple);
+        (void)wn;
+        if (wec) co_return;
+      }
+      if (chunk.done) co_return;
+      if (chunk.data.empty()) {
+        pause.expires_after(kStreamPollInterval);
+        auto [tec] = co_await pause.async_wait(kUseTuple);
+        (void)tec;
+      }
+    }
+  }
+
   asio::awaitable<void> session(tcp::socket socket) {
     auto self = shared_from_this();
     count(+1);
@@ -185,9 +231,11 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       const bool keep_alive = req.keep_alive() && !stopping;
       HttpRequest plain = to_request(req, remote);
       // Handlers read the store, which may block: run them on the blocking pool, then come back to the strand.
-      HttpResponse result = co_await asio::co_spawn(
-          blocking, [this, &plain]() -> asio::awaitable<HttpResponse> { co_return handler(plain); },
-          asio::use_awaitable);
+      HttpResponse result = co_await asio::co_spawn(blocking, call_handler(this, &plain), asio::use_awaitable);
+      if (result.stream && !head && result.status == 200) {
+        co_await stream_body(stream, std::move(result), req.version());
+        break;  // a streamed body ends with the connection
+      }
       auto res = to_beast(std::move(result), req.version(), keep_alive, head);
       stream.expires_after(limits.request_timeout);
       if (head) {

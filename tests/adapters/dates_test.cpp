@@ -72,5 +72,35 @@ TEST(Dates, RejectsTextThatOnlyLooksLikeADate) {
   }
 }
 
+TEST(Dates, ExcelSerialsFromCsvExportsAreDays) {
+  // A date column saved as CSV without its format holds day numbers of Excel's 1900 system.
+  const std::pair<const char*, const char*> cases[] = {
+      {"45383", "2024-04-01"}, {" 45383 ", "2024-04-01"}, {"20000", "1954-10-03"}, {"80000", "2119-01-11"}};
+  for (const auto& [text, date] : cases) {
+    auto d = parse_date(text);
+    ASSERT_TRUE(d.ok()) << text << ": " << d.error().message;
+    EXPECT_EQ(d->date, date) << text;
+    EXPECT_EQ(d->precision, Precision::day) << text;
+  }
+  EXPECT_EQ(parse_date(" 45383 ")->label, "45383");
+  // Outside the window an integer is more likely an amount or an id.
+  for (const char* text : {"19999", "80001", "123456", "45383.5", "-45383"}) {
+    EXPECT_FALSE(parse_date(text).ok()) << text;
+  }
+}
+
+TEST(Dates, ExcelSerialDateInBothSystems) {
+  EXPECT_EQ(excel_serial_date(1), "1900-01-01");
+  EXPECT_EQ(excel_serial_date(59), "1900-02-28");
+  EXPECT_EQ(excel_serial_date(61), "1900-03-01");  // after Excel's phantom 29 February 1900
+  EXPECT_EQ(excel_serial_date(45383), "2024-04-01");
+  EXPECT_EQ(excel_serial_date(0), std::nullopt);
+  EXPECT_EQ(excel_serial_date(0, true), "1904-01-01");
+  EXPECT_EQ(excel_serial_date(43921, true), "2024-04-01");  // 1462 days fewer than the 1900 system
+  EXPECT_EQ(excel_serial_date(-1, true), std::nullopt);
+  EXPECT_EQ(excel_serial_date(2958465), "9999-12-31");
+  EXPECT_EQ(excel_serial_date(2958466), std::nullopt);
+}
+
 }  // namespace
 }  // namespace veikart::adapters

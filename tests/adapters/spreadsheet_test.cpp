@@ -117,7 +117,8 @@ TEST(Spreadsheet, SchemaRefusesUnknownAndMistypedKeys) {
   Json base = minimal_settings("x.csv");
   EXPECT_TRUE(schema.validate(base).empty());
   const std::vector<std::pair<std::string, Json>> broken = {
-      {"/sheet", 1},
+      {"/sheet", 0},
+      {"/sheet", ""},
       {"/encoding", "latin1"},
       {"/delimiter", "|"},
       {"/header_row", 0},

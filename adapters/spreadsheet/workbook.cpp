@@ -1,0 +1,412 @@
+#include "adapters/spreadsheet/workbook.hpp"
+
+#include <libxml/xmlreader.h>
+
+#include <algorithm>
+#include <charconv>
+#include <climits>
+#include <cmath>
+#include <mutex>
+#include <utility>
+
+#include "gateway/core/text.hpp"
+
+namespace veikart::adapters::spreadsheet {
+namespace {
+
+std::string quote(std::string_view s) { return "'" + std::string(s.substr(0, 80)) + (s.size() > 80 ? "...'" : "'"); }
+
+std::string names_list(const std::vector<std::string>& names) {
+  std::string s;
+  for (std::size_t i = 0; i < names.size() && i < 20; ++i) s += (i > 0 ? ", " : "") + quote(names[i]);
+  if (names.size() > 20) s += ", ...";
+  return s;
+}
+
+Error doctype_refused() { return Error{"a DOCTYPE is not allowed (entity declarations are refused)"}; }
+
+/// libxml2 wants its globals set up once before threads use it.
+void init_libxml() {
+  static std::once_flag once;
+  std::call_once(once, [] { xmlInitParser(); });
+}
+
+/// What a hostile document may not make libxml2 do: fetch from the network, substitute entities, load DTDs.
+/// NOCDATA turns CDATA into plain text so that callers see one kind of text node.
+constexpr int xml_options = XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_COMPACT;
+
+/// Watches the bytes before the root element for "<!DOCTYPE", so that a document type (where entity bombs
+/// are declared) is refused before libxml2 parses its declarations. The reader's own DOCTYPE check stays as
+/// a second line, e.g. for UTF-16 documents this byte-level scan does not follow.
+class PrologGuard {
+ public:
+  /// False once a DOCTYPE is seen.
+  bool feed(std::string_view bytes) {
+    for (char c : bytes) {
+      if (done_) return true;
+      switch (state_) {
+        case State::text:
+          if (c == '<') state_ = State::open;
+          break;
+        case State::open:
+          if (c == '?') {
+            state_ = State::instruction;
+          } else if (c == '!') {
+            state_ = State::bang;
+            word_.clear();
+          } else {
+            done_ = true;  // the root element: the prolog is over
+          }
+          break;
+        case State::instruction:
+          if (previous_ == '?' && c == '>') state_ = State::text;
+          break;
+        case State::bang:
+          word_.push_back(c);
+          if (word_ == "--") {
+            state_ = State::comment;
+          } else if (word_ == "DOCTYPE") {
+            return false;
+          } else if (std::string_view("DOCTYPE").substr(0, word_.size()) != word_ && word_ != "-") {
+            done_ = true;  // something libxml2 will refuse on its own
+          }
+          break;
+        case State::comment:
+          if (c == '>' && previous_ == '-' && before_previous_ == '-') state_ = State::text;
+          break;
+      }
+      before_previous_ = previous_;
+      previous_ = c;
+    }
+    return true;
+  }
+
+ private:
+  enum class State { text, open, instruction, bang, comment };
+  State state_ = State::text;
+  bool done_ = false;
+  char previous_ = 0, before_previous_ = 0;
+  std::string word_;
+};
+
+}  // namespace
+
+std::string column_letters(std::size_t zero_based) {
+  std::string s;
+  std::size_t n = zero_based + 1;
+  while (n > 0) {
+    s.insert(s.begin(), static_cast<char>('A' + (n - 1) % 26));
+    n = (n - 1) / 26;
+  }
+  return s;
+}
+
+void format_number(double value, std::string& out) {
+  out.clear();
+  if (!std::isfinite(value)) return;
+  // Round to the 15 significant digits a spreadsheet keeps (0.1 + 0.2 shows as 0.3), then print the
+  // shortest fixed-point form that reads back as that value.
+  char buf[400];
+  auto r = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::general, 15);
+  double rounded = value;
+  std::from_chars(buf, r.ptr, rounded);
+  if (rounded == 0) rounded = 0;  // no "-0"
+  r = std::to_chars(buf, buf + sizeof buf, rounded, std::chars_format::fixed);
+  out.assign(buf, r.ptr);
+}
+
+Expected<std::size_t> choose_sheet(const std::vector<std::string>& names, const SheetChoice& choice) {
+  if (names.empty()) return Error{"the workbook has no sheets"};
+  if (choice.index) {
+    if (*choice.index >= 1 && *choice.index <= names.size()) return *choice.index - 1;
+    return Error{"no sheet number " + std::to_string(*choice.index) + " (the workbook has " +
+                 std::to_string(names.size()) + ": " + names_list(names) + ")"};
+  }
+  if (choice.name) {
+    const std::string key = fold(*choice.name);
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (fold(names[i]) == key) return i;
+    }
+    return Error{"no sheet " + quote(*choice.name) + " (the workbook has " + names_list(names) + ")"};
+  }
+  return std::size_t{0};
+}
+
+std::optional<std::uint64_t> parse_count(std::string_view s) {
+  s = trim(s);
+  if (s.empty() || s.size() > 18) return std::nullopt;
+  std::uint64_t v = 0;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (r.ec != std::errc() || r.ptr != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+// ---- SheetBuilder ----
+
+bool SheetBuilder::fail(std::string message) {
+  if (!error_) error_ = Error{std::move(message)};
+  return false;
+}
+
+CsvRow* SheetBuilder::row_at(std::uint64_t row) {
+  if (!rows_.empty() && rows_.back().line == row) return &rows_.back();
+  if (row == 0 || row > limits_.max_rows) {
+    fail("row " + std::to_string(row) + " is outside the sheet (1 to " + std::to_string(limits_.max_rows) + ")");
+    return nullptr;
+  }
+  // Out-of-order rows are rare (writers emit them in order); they are sorted and joined once in finish().
+  if (!rows_.empty() && row < rows_.back().line) sorted_ = false;
+  rows_.push_back(CsvRow{static_cast<std::size_t>(row), {}});
+  return &rows_.back();
+}
+
+bool SheetBuilder::put(CsvRow& row, std::uint64_t column, std::string_view value) {
+  if (column == 0 || column > limits_.max_columns) {
+    return fail("row " + std::to_string(row.line) + ": column " + std::to_string(column) +
+                " is outside the sheet (1 to " + std::to_string(limits_.max_columns) + ")");
+  }
+  const auto col = static_cast<std::size_t>(column);
+  if (col > row.cells.size()) {
+    cells_ += col - row.cells.size();
+    if (cells_ > limits_.max_cells) {
+      return fail("the sheet holds more than " + std::to_string(limits_.max_cells) + " cells");
+    }
+    row.cells.resize(col);
+  }
+  text_bytes_ += value.size();
+  if (text_bytes_ > limits_.max_text_bytes) {
+    return fail("the sheet holds more than " + std::to_string(limits_.max_text_bytes >> 20) + " MiB of text");
+  }
+  row.cells[col - 1].assign(value.data(), value.size());
+  return true;
+}
+
+bool SheetBuilder::set(std::uint64_t row, std::uint64_t column, std::string_view value) {
+  if (error_) return false;
+  if (value.empty()) return true;
+  CsvRow* r = row_at(row);
+  return r != nullptr && put(*r, column, value);
+}
+
+bool SheetBuilder::repeat_row(std::uint64_t row, std::uint64_t count) {
+  if (error_) return false;
+  if (rows_.empty() || rows_.back().line != row) return true;  // nothing was set in it
+  // An index, not a reference: push_back may move the source row.
+  const std::size_t source = rows_.size() - 1;
+  for (std::uint64_t i = 1; i <= count; ++i) {
+    CsvRow* r = row_at(row + i);
+    if (r == nullptr) return false;
+    const std::vector<std::string>& cells = rows_[source].cells;
+    cells_ += cells.size();
+    if (cells_ > limits_.max_cells)
+      return fail("the sheet holds more than " + std::to_string(limits_.max_cells) + " cells");
+    for (const auto& c : cells) text_bytes_ += c.size();
+    if (text_bytes_ > limits_.max_text_bytes) {
+      return fail("the sheet holds more than " + std::to_string(limits_.max_text_bytes >> 20) + " MiB of text");
+    }
+    r->cells = rows_[source].cells;
+  }
+  return true;
+}
+
+bool SheetBuilder::add_merge(std::uint64_t first_row, std::uint64_t first_column, std::uint64_t last_row,
+                             std::uint64_t last_column) {
+  if (error_) return false;
+  if (first_row == 0 || first_column == 0 || last_row < first_row || last_column < first_column) return true;
+  if (first_row == last_row && first_column == last_column) return true;
+  if (merges_.size() >= limits_.max_merges) {
+    return fail("the sheet has more than " + std::to_string(limits_.max_merges) + " merged ranges");
+  }
+  merges_.push_back(Merge{first_row, first_column, last_row, last_column});
+  return true;
+}
+
+Expected<std::vector<CsvRow>> SheetBuilder::finish() {
+  if (error_) return *error_;
+  auto by_line = [](const CsvRow& a, const CsvRow& b) { return a.line < b.line; };
+  if (!sorted_) {
+    std::stable_sort(rows_.begin(), rows_.end(), by_line);
+    std::vector<CsvRow> joined;
+    for (auto& r : rows_) {
+      if (!joined.empty() && joined.back().line == r.line) {
+        auto& into = joined.back().cells;
+        if (into.size() < r.cells.size()) into.resize(r.cells.size());
+        for (std::size_t i = 0; i < r.cells.size(); ++i) {
+          if (!r.cells[i].empty()) into[i] = std::move(r.cells[i]);
+        }
+      } else {
+        joined.push_back(std::move(r));
+      }
+    }
+    rows_ = std::move(joined);
+    sorted_ = true;
+  }
+  if (!merges_.empty()) {
+    // Merged ranges only fill rows that hold something and columns the sheet uses: a title merged across
+    // A1:XFD1 must not become sixteen thousand cells, and a merge over empty rows adds no rows.
+    std::size_t extent = 0;
+    for (const auto& r : rows_) extent = std::max(extent, r.cells.size());
+    std::size_t fills = 0;
+    for (const Merge& m : merges_) {
+      CsvRow probe{static_cast<std::size_t>(std::min<std::uint64_t>(m.first_row, SIZE_MAX)), {}};
+      auto top = std::lower_bound(rows_.begin(), rows_.end(), probe, by_line);
+      if (top == rows_.end() || top->line != m.first_row) continue;
+      if (m.first_column > top->cells.size() || top->cells[m.first_column - 1].empty()) continue;
+      const std::string value = top->cells[m.first_column - 1];
+      const std::uint64_t last_column = std::min<std::uint64_t>(m.last_column, extent);
+      for (auto it = top; it != rows_.end() && it->line <= m.last_row; ++it) {
+        for (std::uint64_t c = m.first_column; c <= last_column; ++c) {
+          if (it == top && c == m.first_column) continue;
+          if (++fills > limits_.max_cells) {
+            return Error{"merged ranges fill more than " + std::to_string(limits_.max_cells) + " cells"};
+          }
+          if (!put(*it, c, value)) return *error_;
+        }
+      }
+    }
+  }
+  return std::move(rows_);
+}
+
+// ---- XmlStream ----
+
+struct XmlStream::State {
+  xmlTextReaderPtr reader = nullptr;
+  std::optional<ZipEntryReader> entry;
+  std::string part;
+  std::optional<Error> error;
+  std::optional<Error> io_error;  // the zip reader's own reason, better than libxml2's "I/O error"
+  bool pending = false;           // skip() already moved the reader
+  int pending_result = 0;
+  PrologGuard guard;
+
+  ~State() {
+    if (reader != nullptr) xmlFreeTextReader(reader);
+  }
+
+  static int read_entry(void* context, char* buffer, int len) {
+    auto* self = static_cast<State*>(context);
+    if (len <= 0) return 0;
+    auto n = self->entry->read(buffer, static_cast<std::size_t>(len));
+    if (!n) {
+      if (!self->io_error) self->io_error = n.error();
+      return -1;
+    }
+    if (!self->guard.feed(std::string_view(buffer, *n))) {
+      if (!self->io_error) self->io_error = doctype_refused();
+      return -1;
+    }
+    return static_cast<int>(*n);
+  }
+
+  static void on_error(void* context, xmlErrorPtr e) {
+    auto* self = static_cast<State*>(context);
+    if (self->error || e == nullptr || e->level < XML_ERR_ERROR) return;
+    std::string message = e->message != nullptr ? e->message : "malformed XML";
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+    self->error = Error{self->part + ": XML error at line " + std::to_string(e->line) + ": " + message};
+  }
+};
+
+XmlStream::XmlStream(std::unique_ptr<State> state) : state_(std::move(state)) {}
+XmlStream::XmlStream(XmlStream&&) noexcept = default;
+XmlStream& XmlStream::operator=(XmlStream&&) noexcept = default;
+XmlStream::~XmlStream() = default;
+
+Expected<XmlStream> XmlStream::open(ZipArchive& archive, std::string_view part) {
+  init_libxml();
+  auto entry = archive.open_entry(part);
+  if (!entry) return entry.error();
+  auto state = std::make_unique<State>();
+  state->part = std::string(part);
+  state->entry.emplace(std::move(*entry));
+  // No close callback: the state owns the entry reader and outlives the libxml2 reader.
+  state->reader = xmlReaderForIO(&State::read_entry, nullptr, state.get(), nullptr, nullptr, xml_options);
+  if (state->reader == nullptr) return Error{state->part + ": cannot start the XML reader"};
+  xmlTextReaderSetStructuredErrorHandler(state->reader, &State::on_error, state.get());
+  return XmlStream(std::move(state));
+}
+
+Expected<XmlStream> XmlStream::from_memory(std::string_view bytes, std::string_view part) {
+  init_libxml();
+  if (bytes.size() > static_cast<std::size_t>(INT_MAX)) return Error{std::string(part) + ": too large"};
+  if (!PrologGuard().feed(bytes)) return Error{std::string(part) + ": " + doctype_refused().message};
+  auto state = std::make_unique<State>();
+  state->part = std::string(part);
+  state->reader = xmlReaderForMemory(bytes.data(), static_cast<int>(bytes.size()), nullptr, nullptr, xml_options);
+  if (state->reader == nullptr) return Error{state->part + ": cannot start the XML reader"};
+  xmlTextReaderSetStructuredErrorHandler(state->reader, &State::on_error, state.get());
+  return XmlStream(std::move(state));
+}
+
+bool XmlStream::next() {
+  State& s = *state_;
+  if (s.error || s.io_error) return false;
+  int r = 0;
+  if (s.pending) {
+    s.pending = false;
+    r = s.pending_result;
+  } else {
+    r = xmlTextReaderRead(s.reader);
+  }
+  if (r != 1) {
+    if (s.io_error) {
+      s.error = Error{s.part + ": " + s.io_error->message};
+    } else if (r < 0 && !s.error) {
+      s.error = Error{s.part + ": malformed XML"};
+    }
+    return false;
+  }
+  if (xmlTextReaderNodeType(s.reader) == XML_READER_TYPE_DOCUMENT_TYPE) {
+    s.error = Error{s.part + ": " + doctype_refused().message};
+    return false;
+  }
+  classify();
+  return true;
+}
+
+void XmlStream::skip() {
+  State& s = *state_;
+  if (s.error || s.pending) return;
+  s.pending_result = xmlTextReaderNext(s.reader);
+  s.pending = true;
+}
+
+void XmlStream::classify() {
+  switch (xmlTextReaderNodeType(state_->reader)) {
+    case XML_READER_TYPE_ELEMENT:
+      node_ = Node::element;
+      break;
+    case XML_READER_TYPE_END_ELEMENT:
+      node_ = Node::end_element;
+      break;
+    case XML_READER_TYPE_TEXT:
+    case XML_READER_TYPE_CDATA:
+    case XML_READER_TYPE_WHITESPACE:
+    case XML_READER_TYPE_SIGNIFICANT_WHITESPACE:
+      node_ = Node::text;
+      break;
+    default:
+      node_ = Node::other;
+  }
+}
+
+bool XmlStream::empty_element() const { return xmlTextReaderIsEmptyElement(state_->reader) == 1; }
+int XmlStream::depth() const { return xmlTextReaderDepth(state_->reader); }
+
+namespace {
+std::string_view view(const xmlChar* s) {
+  return s == nullptr ? std::string_view() : std::string_view(reinterpret_cast<const char*>(s));
+}
+}  // namespace
+
+std::string_view XmlStream::local_name() const { return view(xmlTextReaderConstLocalName(state_->reader)); }
+std::string_view XmlStream::namespace_uri() const { return view(xmlTextReaderConstNamespaceUri(state_->reader)); }
+std::string_view XmlStream::text() const { return view(xmlTextReaderConstValue(state_->reader)); }
+std::string_view XmlStream::attribute_value() const { return view(xmlTextReaderConstValue(state_->reader)); }
+bool XmlStream::first_attribute() { return xmlTextReaderMoveToFirstAttribute(state_->reader) == 1; }
+bool XmlStream::next_attribute() { return xmlTextReaderMoveToNextAttribute(state_->reader) == 1; }
+void XmlStream::back_to_element() { xmlTextReaderMoveToElement(state_->reader); }
+const std::optional<Error>& XmlStream::error() const { return state_->error; }
+
+}  // namespace veikart::adapters::spreadsheet

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Compares mapping a ~100 MB folder of Fiks Arkiv messages with the bare streaming parse of the same files
+# (`xmllint --stream --noout`). Goal: the adapter costs at most 2x the bare parse. (`xmllint --stream
+# --schema` is no fair reference: it compiles the XSD again for every file.)
+#
+# Usage: bench/fiks_arkiv/run.sh [RUNS]   (from the repository root; builds the release preset first:
+#   cmake --preset release && cmake --build --preset release --target bench_fiks_arkiv -j1)
+# Environment: DATA (folder, default build/bench-fiks-arkiv-data), MB (default 100), SCHEMA_DIR, BENCH (binary).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+runs=${1:-3}
+data=${DATA:-$root/build/bench-fiks-arkiv-data}
+mb=${MB:-100}
+schema_dir=${SCHEMA_DIR:-$root/../shared/formats/fiks-arkiv/Schema/V1}
+bench=${BENCH:-$root/build/release/bench_fiks_arkiv}
+
+if ! command -v xmllint > /dev/null; then
+  echo "run.sh: installing libxml2-utils for xmllint"
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get install -y -qq --no-install-recommends libxml2-utils
+fi
+[ -x "$bench" ] || { echo "run.sh: $bench is missing; build the release preset's bench_fiks_arkiv target" >&2; exit 1; }
+[ -d "$schema_dir" ] || { echo "run.sh: schema folder $schema_dir is missing" >&2; exit 1; }
+if [ ! -f "$data/.complete-$mb" ]; then
+  rm -rf "$data"
+  python3 "$root/bench/fiks_arkiv/generate.py" "$data" "$mb"
+  touch "$data/.complete-$mb"
+fi
+
+files=$(find "$data" -name '*.xml' | wc -l)
+bytes=$(find "$data" -name '*.xml' -printf '%s\n' | awk '{s += $1} END {print s}')
+tmp=$(mktemp)
+trap 'rm -f "$tmp"' EXIT
+
+# Runs a command under /usr/bin/time -v; prints "seconds max_rss_kib".
+measure() {
+  /usr/bin/time -v -o "$tmp" "$@" > /dev/null 2>&1 || true
+  local wall rss
+  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$tmp")
+  rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$tmp")
+  # h:mm:ss or m:ss.ss → seconds
+  echo "$wall" | awk -F: -v rss="$rss" '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; printf "%.2f %s\n", s, rss }'
+}
+
+declare -A best best_rss
+run_case() {
+  local name=$1
+  shift
+  for ((i = 1; i <= runs; i++)); do
+    read -r s rss < <(measure "$@")
+    echo "  $name run $i: ${s}s, max RSS ${rss} KiB" >&2
+    if [ -z "${best[$name]:-}" ] || awk -v a="$s" -v b="${best[$name]}" 'BEGIN {exit !(a < b)}'; then
+      best[$name]=$s
+      best_rss[$name]=$rss
+    fi
+  done
+}
+
+echo "fiks-arkiv benchmark: $files messages, $((bytes / 1000000)) MB in $data; best of $runs runs" >&2
+xargs_xmllint=(sh -c 'find "$1" -name "*.xml" -print0 | xargs -0 xmllint --stream --noout' sh "$data")
+run_case "xmllint --stream --noout (baseline)" "${xargs_xmllint[@]}"
+run_case "bench_fiks_arkiv lenient (XSD + mapping)" "$bench" "$schema_dir" "$data" lenient
+run_case "bench_fiks_arkiv strict (XSD + mapping)" "$bench" "$schema_dir" "$data" strict
+run_case "bench_fiks_arkiv no-xsd (mapping only)" "$bench" "$schema_dir" "$data" no-xsd
+
+"$bench" "$schema_dir" "$data" strict >&2 || { echo "run.sh: the adapter rejected generated messages" >&2; exit 1; }
+
+base=${best["xmllint --stream --noout (baseline)"]}
+printf '\n| what | seconds (best of %s) | max RSS (MiB) | ratio to baseline |\n|---|---:|---:|---:|\n' "$runs"
+for name in "xmllint --stream --noout (baseline)" \
+  "bench_fiks_arkiv lenient (XSD + mapping)" "bench_fiks_arkiv strict (XSD + mapping)" \
+  "bench_fiks_arkiv no-xsd (mapping only)"; do
+  awk -v n="$name" -v s="${best[$name]}" -v r="${best_rss[$name]}" -v b="$base" \
+    'BEGIN { printf "| %s | %.2f | %.1f | %.2f |\n", n, s, r / 1024, (b > 0 ? s / b : 0) }'
+done

@@ -1,0 +1,121 @@
+// Reads a portfolio workbook (made by generate.py) through the spreadsheet adapter, the way the gateway does,
+// and prints how long it took. Usage: bench_xlsx FILE.xlsx [--runs N] [--show] [--split]
+// --split also times the two halves apart: the XLSX reader alone, then the mapping of its rows;
+// --reader-only stops after the reader (to see its own peak memory under /usr/bin/time -v).
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <string_view>
+
+#include "adapters/spreadsheet/spreadsheet_adapter.hpp"
+#include "adapters/spreadsheet/xlsx_reader.hpp"
+#include "gateway/config/config.hpp"
+
+namespace {
+
+using veikart::Json;
+
+/// The mapping a network secretariat would write for generate.py's columns.
+Json bench_settings(const std::string& path) {
+  Json settings = Json::parse(R"({
+    "name": "bench-portefolje", "type": "spreadsheet", "id_prefix": "bench",
+    "priority_scheme": "rogaland-ab",
+    "defaults": {"kind": "regional_project", "networks": ["digi-rogaland"],
+                 "owner": {"type": "network", "id": "digi-rogaland"}},
+    "mapping": {
+      "id": "ID", "title": "Prosjekt", "status": "Status", "municipalities": "Kommuner", "themes": "Fagområde",
+      "priority": "Kategori",
+      "milestones": [{"column": "Oppstart", "kind": "start"}, {"column": "Innføring", "kind": "rollout_start"}],
+      "costs": [{"column": "Investering pr kommune", "category": "investment", "per": "municipality"}]
+    }
+  })");
+  settings["path"] = path;
+  return settings;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: bench_xlsx FILE.xlsx [--runs N] [--show]\n");
+    return 2;
+  }
+  const std::filesystem::path file = std::filesystem::absolute(argv[1]);
+  int runs = 1;
+  bool show = false, split = false, reader_only = false;
+  for (int i = 2; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (a == "--runs" && i + 1 < argc) runs = std::atoi(argv[++i]);
+    if (a == "--show") show = true;
+    if (a == "--split") split = true;
+    if (a == "--reader-only") split = reader_only = true;
+  }
+
+  auto reference = veikart::load_reference(veikart::GatewayConfig{});
+  if (!reference) {
+    std::fprintf(stderr, "reference data: %s\n", reference.error().message.c_str());
+    return 1;
+  }
+  const veikart::SourceConfig config{"bench-portefolje", "spreadsheet", bench_settings(file.string()),
+                                     file.parent_path()};
+  auto adapter = veikart::adapters::spreadsheet::make_spreadsheet_adapter(config);
+  if (!adapter) {
+    std::fprintf(stderr, "config: %s\n", adapter.error().message.c_str());
+    return 1;
+  }
+  auto* blocking = dynamic_cast<veikart::BlockingSourceAdapter*>(adapter->get());
+
+  if (split) {
+    namespace ss = veikart::adapters::spreadsheet;
+    std::ifstream in(file, std::ios::binary);
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    const std::string bytes = buffer.str();
+    auto options = ss::parse_options(config);
+    const auto t0 = std::chrono::steady_clock::now();
+    auto sheet = ss::read_xlsx(bytes, options->sheet);
+    const auto t1 = std::chrono::steady_clock::now();
+    if (!sheet) {
+      std::fprintf(stderr, "read: %s\n", sheet.error().message.c_str());
+      return 1;
+    }
+    if (reader_only) {
+      std::printf("reader only: read_xlsx %.3f s (%zu rows)\n", std::chrono::duration<double>(t1 - t0).count(),
+                  sheet->rows.size());
+      return 0;
+    }
+    auto batch = ss::map_table(sheet->rows, *options, *reference, "sheet " + sheet->name, true);
+    const auto t2 = std::chrono::steady_clock::now();
+    std::printf("split: read_xlsx %.3f s (%zu rows)  map_table %.3f s (%zu fragments)\n",
+                std::chrono::duration<double>(t1 - t0).count(), sheet->rows.size(),
+                std::chrono::duration<double>(t2 - t1).count(), batch ? batch->fragments.size() : 0);
+  }
+
+  for (int run = 0; run < runs; ++run) {
+    veikart::PullContext ctx{*reference, {}};
+    const auto start = std::chrono::steady_clock::now();
+    auto batch = blocking->read(ctx);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!batch) {
+      std::fprintf(stderr, "read: %s\n", batch.error().message.c_str());
+      return 1;
+    }
+    const std::size_t rows = batch->fragments.size() + batch->rejected.size();
+    std::printf("run %d: rows %zu  seconds %.3f  rows/s %.0f  fragments %zu  rejected %zu  warnings %zu\n", run + 1,
+                rows, seconds, rows / seconds, batch->fragments.size(), batch->rejected.size(), batch->warnings.size());
+    if (show && run == 0) {
+      for (std::size_t i = 0; i < batch->fragments.size() && i < 2; ++i) {
+        std::printf("%s %s\n", batch->fragments[i].where.c_str(), batch->fragments[i].fields.dump().c_str());
+      }
+      for (std::size_t i = 0; i < batch->rejected.size() && i < 3; ++i) {
+        std::printf("rejected %s: %s\n", batch->rejected[i].where.c_str(), batch->rejected[i].reason.c_str());
+      }
+    }
+  }
+  return 0;
+}

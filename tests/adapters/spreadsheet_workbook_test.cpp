@@ -1,0 +1,255 @@
+#include <gtest/gtest.h>
+
+#include "adapters/registry.hpp"
+#include "adapters/spreadsheet/spreadsheet_adapter.hpp"
+#include "gateway/core/schema.hpp"
+#include "test_support.hpp"
+#include "veikart_embedded.hpp"
+#include "workbook_test_support.hpp"
+
+namespace veikart::adapters::spreadsheet {
+namespace {
+
+using veikart::testing::make_ods;
+using veikart::testing::TempDir;
+using veikart::testing::test_styles;
+using veikart::testing::write_file;
+using veikart::testing::XlsxBook;
+
+Reference workbook_reference() {
+  Reference r;
+  r.add_network({"digi-rogaland", "Digi Rogaland", {"11"}, {"Rogaland"}});
+  r.add_municipality({"1103", "Stavanger", "11"});
+  r.add_municipality({"1108", "Sandnes", "11"});
+  r.add_theme({"e-health", "E-helse", {"Helse"}});
+  r.add_theme({"education", "Oppvekst og utdanning", {"Oppvekst"}});
+  return r;
+}
+
+Json portfolio_settings(const std::string& path) {
+  Json settings = Json::parse(R"({
+    "name": "rogaland-arbeidsbok", "type": "spreadsheet", "id_prefix": "digi-rogaland",
+    "sheet": "portefolje",
+    "defaults": {"kind": "regional_project", "networks": ["digi-rogaland"]},
+    "mapping": {
+      "id": "ID", "title": "Prosjekt", "status": "Status", "themes": "Fagområde", "municipalities": "Kommuner",
+      "milestones": [{"column": "Oppstart", "kind": "start"}, {"column": "Innføring", "kind": "rollout_start"}],
+      "costs": [{"column": "Investering pr kommune", "category": "investment", "per": "municipality"}]
+    }
+  })");
+  settings["path"] = path;
+  return settings;
+}
+
+/// Reads through the registry's factory, as the gateway does.
+Expected<Batch> read_through_registry(const Json& settings, const std::filesystem::path& base_dir) {
+  AdapterRegistry registry;
+  register_all(registry);
+  const AdapterType* type = registry.find("spreadsheet");
+  if (type == nullptr) return Error{"no spreadsheet adapter"};
+  for (const auto& issue : JsonSchema(type->config_schema).validate(settings)) {
+    return Error{"schema: " + issue.where + " " + issue.reason};
+  }
+  auto adapter = type->make(SourceConfig{settings.at("name").get<std::string>(), "spreadsheet", settings, base_dir});
+  if (!adapter) return adapter.error();
+  auto* blocking = dynamic_cast<BlockingSourceAdapter*>(adapter->get());
+  if (blocking == nullptr) return Error{"not a blocking adapter"};
+  const Reference reference = workbook_reference();
+  PullContext ctx{reference, {}};
+  return blocking->read(ctx);
+}
+
+/// A Mac-made workbook (1904 dates) with a cover sheet, a merged title, a merged theme column and Norwegian
+/// amounts typed as text.
+std::string portfolio_xlsx() {
+  XlsxBook book;
+  book.date1904 = true;
+  book.styles = test_styles();
+  book.shared_strings =
+      R"(<si><t>Digi Rogaland – porteføljeoversikt 2025</t></si>)"                                    // 0
+      R"(<si><t>ID</t></si><si><t>Prosjekt</t></si><si><t>Status</t></si><si><t>Fagområde</t></si>)"  // 1-4
+      R"(<si><t>Oppstart</t></si><si><t>Innføring</t></si><si><t>Investering pr kommune</t></si>)"    // 5-7
+      R"(<si><t>R-1</t></si><si><t>Digital hjemmeoppfølging</t></si><si><t>Pilot</t></si>)"           // 8-10
+      R"(<si><t>Helse</t></si><si><t>Q3 2026</t></si><si><t>1 234 567,50</t></si>)"                   // 11-13
+      R"(<si><t>R-2</t></si><si><r><t>Velferds</t></r><r><rPr><i/></rPr><t>teknologi</t></r></si>)"   // 14-15
+      R"(<si><t>Under utvikling</t></si><si><t>vår 2027</t></si><si><t>kr 1.234.567</t></si>)"        // 16-18
+      R"(<si><t>R-3</t></si><si><t>Dårlig dato</t></si><si><t>Idé</t></si><si><t>snart</t></si>)"     // 19-22
+      R"(<si><t>Kommuner</t></si><si><t>Stavanger, Sandnes</t></si><si><t>I drift</t></si>)";         // 23-25
+  auto s = [](const char* ref, int index) {
+    return std::string(R"(<c r=")") + ref + R"(" t="s"><v>)" + std::to_string(index) + "</v></c>";
+  };
+  book.sheets.push_back({"Forside", R"(<sheetData><row r="1">)" + s("A1", 0) + "</row></sheetData>"});
+  book.sheets.push_back(
+      {"Portefølje",
+       "<sheetData>"
+       R"(<row r="1">)" +
+           s("A1", 0) +
+           "</row>"
+           R"(<row r="3">)" +
+           s("A3", 1) + s("B3", 2) + s("C3", 3) + s("D3", 4) + s("E3", 5) + s("F3", 6) + s("G3", 7) + s("H3", 23) +
+           "</row>"
+           R"(<row r="4">)" +
+           s("A4", 8) + s("B4", 9) + s("C4", 10) + s("D4", 11) + R"(<c r="E4" s="1"><v>43921</v></c>)" + s("F4", 12) +
+           s("G4", 13) + s("H4", 24) +
+           "</row>"
+           R"(<row r="5">)" +
+           s("A5", 14) + s("B5", 15) + s("C5", 16) + R"(<c r="D5" s="1"/>)" + R"(<c r="E5" s="4"><v>43951.5</v></c>)" +
+           s("F5", 17) + s("G5", 18) +
+           "</row>"
+           R"(<row r="6">)" +
+           s("A6", 19) + s("B6", 20) + s("C6", 21) + s("E6", 22) +
+           "</row>"
+           R"(<row r="7"><c r="A7"><v>17</v></c><c r="B7" t="inlineStr"><is><t>Skoleplattform</t></is></c>)" +
+           s("C7", 25) +
+           R"(<c r="E7" s="2"><v>43830</v></c><c r="G7"><v>250000</v></c></row>)"
+           "</sheetData>"
+           R"(<mergeCells count="2"><mergeCell ref="A1:H1"/><mergeCell ref="D4:D5"/></mergeCells>)"});
+  return book.bytes();
+}
+
+TEST(SpreadsheetWorkbook, XlsxEndToEndThroughTheRegistry) {
+  TempDir dir;
+  write_file(dir.path() / "portefolje.xlsx", portfolio_xlsx());
+  auto batch = read_through_registry(portfolio_settings("portefolje.xlsx"), dir.path());
+  ASSERT_TRUE(batch.ok()) << batch.error().message;
+
+  Json fragments = Json::array();
+  for (const auto& f : batch->fragments) {
+    fragments.push_back(Json{{"id", f.id}, {"record", f.record}, {"where", f.where}, {"fields", f.fields}});
+    for (const auto& issue : fragment_schema().validate(f.fields)) {
+      ADD_FAILURE() << f.where << ": " << issue.where << " " << issue.reason;
+    }
+  }
+  const Json expected = Json::parse(R"([
+    {"id": "digi-rogaland:R-1", "record": "R-1", "where": "sheet Portefølje row 4",
+     "fields": {"title": "Digital hjemmeoppfølging", "status": "pilot", "kind": "regional_project",
+                "networks": ["digi-rogaland"], "municipalities": ["1103", "1108"], "themes": ["e-health"],
+                "milestones": [
+                  {"name": "Oppstart", "kind": "start", "date": "2024-04-01", "precision": "day", "label": "2024-04-01"},
+                  {"name": "Innføring", "kind": "rollout_start", "date": "2026-07-01", "precision": "quarter",
+                   "label": "Q3 2026"}],
+                "costs": [{"year": 2026, "category": "investment", "amount_nok": 1234567.5, "per": "municipality",
+                           "funding": null}]}},
+    {"id": "digi-rogaland:R-2", "record": "R-2", "where": "sheet Portefølje row 5",
+     "fields": {"title": "Velferdsteknologi", "status": "in_development", "kind": "regional_project",
+                "networks": ["digi-rogaland"], "themes": ["e-health"],
+                "milestones": [
+                  {"name": "Oppstart", "kind": "start", "date": "2024-05-01", "precision": "day", "label": "2024-05-01"},
+                  {"name": "Innføring", "kind": "rollout_start", "date": "2027-01-01", "precision": "half",
+                   "label": "vår 2027"}],
+                "costs": [{"year": 2027, "category": "investment", "amount_nok": 1234567, "per": "municipality",
+                           "funding": null}]}},
+    {"id": "digi-rogaland:17", "record": "17", "where": "sheet Portefølje row 7",
+     "fields": {"title": "Skoleplattform", "status": "in_operation", "kind": "regional_project",
+                "networks": ["digi-rogaland"],
+                "milestones": [
+                  {"name": "Oppstart", "kind": "start", "date": "2024-01-01", "precision": "day", "label": "2024-01-01"}],
+                "costs": [{"year": 2024, "category": "investment", "amount_nok": 250000, "per": "municipality",
+                           "funding": null}]}}
+  ])");
+  EXPECT_EQ(fragments, expected) << fragments.dump(2);
+
+  ASSERT_EQ(batch->rejected.size(), 1u);
+  EXPECT_EQ(batch->rejected[0].where, "sheet Portefølje row 6");
+  EXPECT_EQ(batch->rejected[0].reason, "column 'Oppstart' (E): cannot read date 'snart'");
+  EXPECT_EQ(batch->rejected[0].record, "R-3");
+  // The merged title row above the header is not data and does not warn.
+  for (const auto& w : batch->warnings) EXPECT_NE(w.where, "sheet Portefølje row 1") << w.reason;
+}
+
+TEST(SpreadsheetWorkbook, SheetByIndexAndUnknownSheet) {
+  TempDir dir;
+  write_file(dir.path() / "portefolje.xlsx", portfolio_xlsx());
+  Json settings = portfolio_settings("portefolje.xlsx");
+  settings["sheet"] = 2;
+  auto by_index = read_through_registry(settings, dir.path());
+  ASSERT_TRUE(by_index.ok()) << by_index.error().message;
+  EXPECT_EQ(by_index->fragments.size(), 3u);
+
+  settings["sheet"] = 1;  // the cover sheet has no header row
+  auto cover = read_through_registry(settings, dir.path());
+  ASSERT_FALSE(cover.ok());
+  EXPECT_EQ(cover.error().message.rfind("portefolje.xlsx: sheet Forside no header row", 0), 0u)
+      << cover.error().message;
+
+  settings["sheet"] = "Budsjett";
+  auto unknown = read_through_registry(settings, dir.path());
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().message, "portefolje.xlsx: no sheet 'Budsjett' (the workbook has 'Forside', 'Portefølje')");
+
+  settings["sheet"] = 0;
+  EXPECT_FALSE(read_through_registry(settings, dir.path()).ok());
+}
+
+TEST(SpreadsheetWorkbook, FolderReadsCsvXlsxAndOdsInNameOrder) {
+  TempDir dir;
+  write_file(dir.path() / "data" / "c.csv", "ID;Prosjekt;Status\nC1;Charlie;Pilot\n");
+  write_file(dir.path() / "data" / "a.XLSX", portfolio_xlsx());
+  const std::string ods_rows =
+      R"(<table:table table:name="Portefølje"><table:table-row>)"
+      R"(<table:table-cell><text:p>ID</text:p></table:table-cell><table:table-cell><text:p>Prosjekt</text:p></table:table-cell>)"
+      R"(<table:table-cell><text:p>Status</text:p></table:table-cell><table:table-cell><text:p>Oppstart</text:p></table:table-cell></table:table-row>)"
+      R"(<table:table-row><table:table-cell><text:p>B1</text:p></table:table-cell><table:table-cell><text:p>Bravo</text:p></table:table-cell>)"
+      R"(<table:table-cell><text:p>Idé</text:p></table:table-cell>)"
+      R"(<table:table-cell office:value-type="date" office:date-value="2025-09-01"><text:p>01.09.25</text:p></table:table-cell></table:table-row>)"
+      R"(<table:table-row><table:table-cell><text:p>B2</text:p></table:table-cell><table:table-cell><text:p>Bad</text:p></table:table-cell>)"
+      R"(<table:table-cell><text:p>Idé</text:p></table:table-cell><table:table-cell><text:p>aldri</text:p></table:table-cell></table:table-row>)"
+      R"(<table:table-row table:number-rows-repeated="1048570"><table:table-cell table:number-columns-repeated="1024"/></table:table-row>)"
+      R"(</table:table>)";
+  write_file(dir.path() / "data" / "b.ods", make_ods(ods_rows));
+  write_file(dir.path() / "data" / "notes.txt", "not a table");
+  auto batch = read_through_registry(portfolio_settings("data"), dir.path());
+  ASSERT_TRUE(batch.ok()) << batch.error().message;
+  ASSERT_EQ(batch->fragments.size(), 5u);
+  EXPECT_EQ(batch->fragments[0].where, "a.XLSX sheet Portefølje row 4");
+  EXPECT_EQ(batch->fragments[3].where, "b.ods sheet Portefølje row 2");
+  EXPECT_EQ(batch->fragments[3].fields["milestones"][0]["date"], "2025-09-01");
+  EXPECT_EQ(batch->fragments[4].where, "c.csv row 2");  // CSV messages as before
+  bool saw_ods_rejection = false;
+  for (const auto& r : batch->rejected) {
+    if (r.where == "b.ods sheet Portefølje row 3") {
+      saw_ods_rejection = true;
+      EXPECT_EQ(r.reason, "column 'Oppstart' (D): cannot read date 'aldri'");
+    }
+  }
+  EXPECT_TRUE(saw_ods_rejection);
+}
+
+TEST(SpreadsheetWorkbook, BrokenWorkbookIsAnErrorNamingTheFile) {
+  TempDir dir;
+  write_file(dir.path() / "broken.xlsx", "ID;Prosjekt\n1;Alfa\n");
+  auto batch = read_through_registry(portfolio_settings("broken.xlsx"), dir.path());
+  ASSERT_FALSE(batch.ok());
+  EXPECT_EQ(batch.error().message, "broken.xlsx: not a zip archive (XLSX and ODS files are zip archives)");
+}
+
+TEST(SpreadsheetWorkbook, CsvWithExcelSerialDates) {
+  TempDir dir;
+  write_file(dir.path() / "eksport.csv", "ID;Prosjekt;Status;Oppstart\nS1;Serie;Pilot;45383\n");
+  auto batch = read_through_registry(portfolio_settings("eksport.csv"), dir.path());
+  ASSERT_TRUE(batch.ok()) << batch.error().message;
+  ASSERT_EQ(batch->fragments.size(), 1u);
+  EXPECT_EQ(
+      batch->fragments[0].fields["milestones"][0],
+      (Json{
+          {"name", "Oppstart"}, {"kind", "start"}, {"date", "2024-04-01"}, {"precision", "day"}, {"label", "45383"}}));
+}
+
+TEST(SpreadsheetWorkbook, ParseOptionsReadsTheSheetKey) {
+  Json settings = portfolio_settings("x.xlsx");
+  auto by_name = parse_options(SourceConfig{"s", "spreadsheet", settings, "/data"});
+  ASSERT_TRUE(by_name.ok()) << by_name.error().message;
+  EXPECT_EQ(by_name->sheet.name, "portefolje");
+  EXPECT_FALSE(by_name->sheet.index.has_value());
+  settings["sheet"] = 3;
+  auto by_index = parse_options(SourceConfig{"s", "spreadsheet", settings, "/data"});
+  ASSERT_TRUE(by_index.ok());
+  EXPECT_EQ(by_index->sheet.index, 3u);
+  settings["sheet"] = true;
+  auto bad = parse_options(SourceConfig{"s", "spreadsheet", settings, "/data"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("sheet must be"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace veikart::adapters::spreadsheet

@@ -1,0 +1,292 @@
+#include <gtest/gtest.h>
+
+#include "adapters/spreadsheet/xlsx_reader.hpp"
+#include "workbook_test_support.hpp"
+
+namespace veikart::adapters::spreadsheet {
+namespace {
+
+using veikart::testing::make_xlsx;
+using veikart::testing::test_styles;
+using veikart::testing::XlsxBook;
+
+bool contains(const std::string& haystack, std::string_view needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+std::string shared(std::initializer_list<const char*> texts) {
+  std::string s;
+  for (const char* t : texts) s += std::string("<si><t xml:space=\"preserve\">") + t + "</t></si>";
+  return s;
+}
+
+/// The cell at a 1-based row number and 0-based column, or "<none>".
+std::string at(const Sheet& sheet, std::size_t line, std::size_t column) {
+  for (const auto& r : sheet.rows) {
+    if (r.line == line) return column < r.cells.size() ? r.cells[column] : "<none>";
+  }
+  return "<none>";
+}
+
+TEST(Xlsx, ReadsEveryCellType) {
+  XlsxBook book;
+  book.shared_strings = shared({"ID", "Prosjekt"}) +
+                        // rich text: runs are joined, phonetic guides are not part of the text
+                        R"(<si><r><rPr><b/></rPr><t>Digi</t></r><r><t xml:space="preserve"> Helse</t></r>)"
+                        R"(<rPh sb="0" eb="1"><t>ﾃﾞｼﾞ</t></rPh></si>)"
+                        R"(<si><t>Linje 1_x000A_Linje 2</t></si>)";
+  book.sheets.push_back(
+      {"Ark1", R"(<sheetData>)"
+               R"(<row r="1"><c r="A1" t="s"><v>0</v></c><c r="C1" t="s"><v>1</v></c></row>)"
+               R"(<row r="3"><c r="A3"><v>12</v></c><c r="B3"><v>1234567.5</v></c><c r="C3"><v>1.5E-3</v></c>)"
+               R"(<c r="D3"><v>0.30000000000000004</v></c><c r="E3" t="b"><v>1</v></c><c r="F3" t="b"><v>0</v></c>)"
+               R"(<c r="G3" t="e"><v>#N/A</v></c><c r="H3" t="str"><f>A3&amp;" stk"</f><v>12 stk</v></c>)"
+               R"(<c r="I3" t="inlineStr"><is><t xml:space="preserve"> inline </t></is></c>)"
+               R"(<c r="J3"><v>-0</v></c><c r="K3"><v>1E+20</v></c><c r="L3" t="n"><v>-42.10</v></c></row>)"
+               R"(<row r="5"><c t="s"><v>2</v></c><c><v>7</v></c><c r="E5" t="s"><v>3</v></c></row>)"
+               R"(<row r="6"><c r="A6" s="0"/><c r="B6"><v></v></c></row>)"
+               R"(</sheetData>)"});
+  auto sheet = read_xlsx(book.bytes());
+  ASSERT_TRUE(sheet.ok()) << sheet.error().message;
+  EXPECT_EQ(sheet->name, "Ark1");
+  EXPECT_EQ(sheet->index, 1u);
+  ASSERT_EQ(sheet->rows.size(), 3u);  // rows 2 and 4 do not exist, row 6 holds nothing
+  EXPECT_EQ(sheet->rows[0], (CsvRow{1, {"ID", "", "Prosjekt"}}));
+  EXPECT_EQ(sheet->rows[1], (CsvRow{3,
+                                    {"12", "1234567.5", "0.0015", "0.3", "true", "false", "#N/A", "12 stk", " inline ",
+                                     "0", "100000000000000000000", "-42.1"}}));
+  EXPECT_EQ(sheet->rows[2], (CsvRow{5, {"Digi Helse", "7", "", "", "Linje 1\nLinje 2"}}));
+}
+
+TEST(Xlsx, StyledNumbersAreDatesInThe1900System) {
+  XlsxBook book;
+  book.styles = test_styles();
+  book.sheets.push_back({"Datoer", R"(<sheetData><row r="1">)"
+                                   R"(<c r="A1" s="1"><v>45383</v></c><c r="B1" s="2"><v>45383</v></c>)"
+                                   R"(<c r="C1" s="3"><v>45383</v></c><c r="D1" s="4"><v>45383.75</v></c>)"
+                                   R"(<c r="E1" s="5"><v>1.5</v></c><c r="F1" s="0"><v>45383</v></c>)"
+                                   R"(<c r="G1" s="6"><v>45383</v></c><c r="H1" s="99"><v>45383</v></c>)"
+                                   R"(<c r="I1" s="4"><v>45383.999999999</v></c><c r="J1" s="1"><v>0.5</v></c>)"
+                                   R"(<c r="K1" t="d"><v>2025-03-01T10:00:00</v></c>)"
+                                   R"(</row></sheetData>)"});
+  auto sheet = read_xlsx(book.bytes());
+  ASSERT_TRUE(sheet.ok()) << sheet.error().message;
+  ASSERT_EQ(sheet->rows.size(), 1u);
+  EXPECT_EQ(sheet->rows[0].cells,
+            (std::vector<std::string>{"2024-04-01", "2024-04-01", "45383", "2024-04-01", "1.5", "45383", "45383",
+                                      "45383", "2024-04-02", "0.5", "2025-03-01"}));
+}
+
+TEST(Xlsx, StyledNumbersAreDatesInThe1904System) {
+  XlsxBook book;
+  book.date1904 = true;
+  book.styles = test_styles();
+  book.sheets.push_back({"Mac",
+                         R"(<sheetData><row r="1"><c r="A1" s="1"><v>43921</v></c><c r="B1" s="4"><v>43951.5</v></c>)"
+                         R"(<c r="C1" s="1"><v>0</v></c><c r="D1"><v>43921</v></c></row></sheetData>)"});
+  auto sheet = read_xlsx(book.bytes());
+  ASSERT_TRUE(sheet.ok()) << sheet.error().message;
+  EXPECT_EQ(sheet->rows[0].cells, (std::vector<std::string>{"2024-04-01", "2024-05-01", "1904-01-01", "43921"}));
+}
+
+TEST(Xlsx, DateFormatCodes) {
+  for (const char* code : {"dd.mm.yyyy", "d/m/yy", "yyyy-mm-dd hh:mm", "[$-414]mmmm yyyy;@", "mmm-yy", "h:mm AM/PM",
+                           "[Red]dd.mm.yyyy", "DD.MM.YYYY"}) {
+    EXPECT_TRUE(is_date_format(code)) << code;
+  }
+  for (const char* code : {"General", "0.00", "#,##0\\ \"kr\"", "[h]:mm:ss", "[mm]:ss", "0 \"mnd\"", "0.00\\ \\m",
+                           "_(* #,##0_)", "#,##0;[Red]-#,##0", "@", ""}) {
+    EXPECT_FALSE(is_date_format(code)) << code;
+  }
+}
+
+TEST(Xlsx, MergedCellsRepeatTheirTopLeftValue) {
+  XlsxBook book;
+  book.shared_strings = shared({"Portefølje 2025", "ID", "Kategori", "Prosjekt", "A", "Alfa", "Bravo", "B"});
+  book.sheets.push_back(
+      {"Ark1",
+       R"(<sheetData>)"
+       R"(<row r="1"><c r="A1" t="s"><v>0</v></c></row>)"
+       R"(<row r="3"><c r="A3" t="s"><v>1</v></c><c r="B3" t="s"><v>2</v></c><c r="C3" t="s"><v>3</v></c></row>)"
+       R"(<row r="4"><c r="A4"><v>1</v></c><c r="B4" t="s"><v>4</v></c><c r="C4" t="s"><v>5</v></c></row>)"
+       R"(<row r="5"><c r="A5"><v>2</v></c><c r="B5"/><c r="C5" t="s"><v>6</v></c></row>)"
+       R"(<row r="7"><c r="B7" t="s"><v>7</v></c></row>)"
+       R"(</sheetData>)"
+       R"(<mergeCells count="3"><mergeCell ref="A1:XFD1"/><mergeCell ref="B4:B5"/>)"
+       R"(<mergeCell ref="B7:B9"/></mergeCells>)"});
+  auto sheet = read_xlsx(book.bytes());
+  ASSERT_TRUE(sheet.ok()) << sheet.error().message;
+  // The title fills the columns the sheet uses, not sixteen thousand.
+  EXPECT_EQ(sheet->rows[0], (CsvRow{1, {"Portefølje 2025", "Portefølje 2025", "Portefølje 2025"}}));
+  EXPECT_EQ(at(*sheet, 5, 1), "A");
+  EXPECT_EQ(at(*sheet, 5, 2), "Bravo");
+  // A merge over rows that hold nothing adds no rows.
+  EXPECT_EQ(sheet->rows.back().line, 7u);
+  EXPECT_EQ(sheet->rows.size(), 5u);
+}
+
+TEST(Xlsx, ChoosesSheetsByNameAndPosition) {
+  XlsxBook book;
+  book.sheets.push_back(
+      {"Forside", R"(<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>forside</t></is></c></row></sheetData>)"});
+  book.sheets.push_back(
+      {"Portefølje 2025",
+       R"(<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>portefølje</t></is></c></row></sheetData>)",
+       "data/portefolje.xml"});
+  book.sheets.push_back({"Arkiv",
+                         R"(<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>arkiv</t></is></c></row></sheetData>)",
+                         "/xl/worksheets/old.xml"});  // a package-absolute target
+  const std::string bytes = book.bytes();
+  EXPECT_EQ(at(*read_xlsx(bytes), 1, 0), "forside");
+  auto by_name = read_xlsx(bytes, SheetChoice{"PORTEFOLJE 2025", std::nullopt});
+  ASSERT_TRUE(by_name.ok()) << by_name.error().message;
+  EXPECT_EQ(by_name->name, "Portefølje 2025");
+  EXPECT_EQ(by_name->index, 2u);
+  EXPECT_EQ(at(*by_name, 1, 0), "portefølje");
+  auto by_index = read_xlsx(bytes, SheetChoice{std::nullopt, 3});
+  ASSERT_TRUE(by_index.ok()) << by_index.error().message;
+  EXPECT_EQ(by_index->name, "Arkiv");
+  EXPECT_EQ(at(*by_index, 1, 0), "arkiv");
+  EXPECT_EQ(by_index->all_names, (std::vector<std::string>{"Forside", "Portefølje 2025", "Arkiv"}));
+
+  auto no_name = read_xlsx(bytes, SheetChoice{"Budsjett", std::nullopt});
+  ASSERT_FALSE(no_name.ok());
+  EXPECT_EQ(no_name.error().message, "no sheet 'Budsjett' (the workbook has 'Forside', 'Portefølje 2025', 'Arkiv')");
+  auto no_index = read_xlsx(bytes, SheetChoice{std::nullopt, 4});
+  ASSERT_FALSE(no_index.ok());
+  EXPECT_TRUE(contains(no_index.error().message, "no sheet number 4 (the workbook has 3:")) << no_index.error().message;
+}
+
+TEST(Xlsx, HeaderAfterTitleRowsAndNorwegianNumbersStayText) {
+  XlsxBook book;
+  book.shared_strings =
+      shared({"Digi Rogaland", "Oversikt per 1. mars", "ID", "Investering", "1 234 567,50", "kr 1.234.567"});
+  book.sheets.push_back({"Ark1", R"(<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row>)"
+                                 R"(<row r="2"><c r="A2" t="s"><v>1</v></c></row>)"
+                                 R"(<row r="4"><c r="B4" t="s"><v>2</v></c><c r="C4" t="s"><v>3</v></c></row>)"
+                                 R"(<row r="5"><c r="B5"><v>1</v></c><c r="C5" t="s"><v>4</v></c></row>)"
+                                 R"(<row r="6"><c r="B6"><v>2</v></c><c r="C6" t="s"><v>5</v></c></row></sheetData>)"});
+  auto sheet = read_xlsx(book.bytes());
+  ASSERT_TRUE(sheet.ok()) << sheet.error().message;
+  ASSERT_EQ(sheet->rows.size(), 5u);
+  EXPECT_EQ(sheet->rows[2], (CsvRow{4, {"", "ID", "Investering"}}));
+  EXPECT_EQ(at(*sheet, 5, 2), "1 234 567,50");
+  EXPECT_EQ(at(*sheet, 6, 2), "kr 1.234.567");
+}
+
+TEST(Xlsx, RefusesWhatIsNotAWorkbook) {
+  auto text = read_xlsx("ID;Navn\n1;Alfa\n");
+  ASSERT_FALSE(text.ok());
+  EXPECT_EQ(text.error().message, "not a zip archive (XLSX and ODS files are zip archives)");
+
+  auto no_workbook = read_xlsx(make_xlsx({{"[Content_Types].xml", "<Types/>"}, {"xl/worksheets/sheet1.xml", "<x/>"}}));
+  ASSERT_FALSE(no_workbook.ok());
+  EXPECT_EQ(no_workbook.error().message, "not an XLSX workbook: xl/workbook.xml is missing");
+
+  XlsxBook no_sheets;
+  auto empty = read_xlsx(no_sheets.bytes());
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.error().message, "the workbook has no sheets");
+}
+
+TEST(Xlsx, BrokenPartsAreErrorsNamingThePart) {
+  XlsxBook book;
+  book.sheets.push_back({"Ark1", R"(<sheetData><row r="1"><c r="A1"><v>1</v></row></sheetData>)"});
+  auto malformed = read_xlsx(book.bytes());
+  ASSERT_FALSE(malformed.ok());
+  EXPECT_TRUE(contains(malformed.error().message, "xl/worksheets/sheet1.xml: XML error at line 1"))
+      << malformed.error().message;
+
+  XlsxBook bad_index;
+  bad_index.shared_strings = shared({"a"});
+  bad_index.sheets.push_back({"Ark1", R"(<sheetData><row r="2"><c r="C2" t="s"><v>7</v></c></row></sheetData>)"});
+  auto index = read_xlsx(bad_index.bytes());
+  ASSERT_FALSE(index.ok());
+  EXPECT_EQ(index.error().message, "xl/worksheets/sheet1.xml: cell C2: no shared string '7'");
+
+  XlsxBook bad_ref;
+  bad_ref.sheets.push_back({"Ark1", R"(<sheetData><row r="2"><c r="2C"><v>1</v></c></row></sheetData>)"});
+  EXPECT_FALSE(read_xlsx(bad_ref.bytes()).ok());
+
+  XlsxBook missing_sheet;
+  missing_sheet.sheets.push_back({"Ark1", "<sheetData/>"});
+  auto parts = missing_sheet.parts();
+  std::erase_if(parts, [](const auto& p) { return p.first == "xl/worksheets/sheet1.xml"; });
+  auto missing = read_xlsx(make_xlsx(parts));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().message, "sheet 'Ark1': xl/worksheets/sheet1.xml is missing");
+}
+
+TEST(Xlsx, RefusesEntityExpansionInSharedStrings) {
+  XlsxBook book;
+  book.sheets.push_back({"Ark1", R"(<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData>)"});
+  auto parts = book.parts();
+  const std::string laughs =
+      R"(<?xml version="1.0"?><!DOCTYPE sst [<!ENTITY a "hahahahahahahahahaha">)"
+      R"(<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">)"
+      R"(<!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;"><!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;">)"
+      R"(<!ENTITY f "&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;"><!ENTITY g "&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;">)"
+      R"(<!ENTITY h "&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;"><!ENTITY i "&h;&h;&h;&h;&h;&h;&h;&h;&h;&h;">)"
+      R"(]><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>&i;</t></si></sst>)";
+  const std::string external =
+      R"(<?xml version="1.0"?><!DOCTYPE sst [<!ENTITY x SYSTEM "file:///etc/passwd">]>)"
+      R"(<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>&x;</t></si></sst>)";
+  for (const std::string& evil : {laughs, external}) {
+    auto with = parts;
+    with.emplace_back("xl/sharedStrings.xml", evil);
+    auto sheet = read_xlsx(make_xlsx(with));
+    ASSERT_FALSE(sheet.ok());
+    EXPECT_EQ(sheet.error().message,
+              "xl/sharedStrings.xml: a DOCTYPE is not allowed (entity declarations are refused)");
+  }
+}
+
+TEST(Xlsx, ArchiveDefencesApply) {
+  XlsxBook book;
+  book.sheets.push_back({"Ark1", "<sheetData>" + std::string(8u << 20, ' ') + "</sheetData>"});
+  auto bomb = read_xlsx(book.bytes());
+  ASSERT_FALSE(bomb.ok());
+  EXPECT_TRUE(contains(bomb.error().message, "decompression bomb")) << bomb.error().message;
+
+  XlsxBook fine;
+  fine.sheets.push_back({"Ark1", R"(<sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData>)"});
+  auto parts = fine.parts();
+  parts.emplace_back("../../evil.sh", "rm -rf /");
+  auto unsafe = read_xlsx(make_xlsx(parts));
+  ASSERT_FALSE(unsafe.ok());
+  EXPECT_EQ(unsafe.error().message, "zip entry '../../evil.sh' has an unsafe path");
+
+  SheetLimits small;
+  small.zip.max_entries = 4;
+  auto many = read_xlsx(fine.bytes(), {}, small);
+  ASSERT_FALSE(many.ok());
+  EXPECT_TRUE(contains(many.error().message, "more than the limit of 4")) << many.error().message;
+}
+
+TEST(Xlsx, OutputLimitsHoldAgainstCheapInput) {
+  // One shared string referenced many times: small input, large output.
+  XlsxBook book;
+  book.shared_strings = "<si><t>" + std::string(1000, 'x') + "</t></si>";
+  std::string rows = "<sheetData>";
+  for (int r = 1; r <= 200; ++r) {
+    rows += "<row r=\"" + std::to_string(r) + "\">";
+    for (int c = 0; c < 10; ++c) rows += R"(<c t="s"><v>0</v></c>)";
+    rows += "</row>";
+  }
+  book.sheets.push_back({"Ark1", rows + "</sheetData>"});
+  SheetLimits limits;
+  limits.max_text_bytes = 1u << 20;
+  auto sheet = read_xlsx(book.bytes(), {}, limits);
+  ASSERT_FALSE(sheet.ok());
+  EXPECT_TRUE(contains(sheet.error().message, "more than 1 MiB of text")) << sheet.error().message;
+  EXPECT_TRUE(read_xlsx(book.bytes()).ok());
+
+  XlsxBook far;
+  far.sheets.push_back({"Ark1", R"(<sheetData><row r="1048577"><c r="A1048577"><v>1</v></c></row></sheetData>)"});
+  auto outside = read_xlsx(far.bytes());
+  ASSERT_FALSE(outside.ok());
+  EXPECT_TRUE(contains(outside.error().message, "outside the sheet")) << outside.error().message;
+}
+
+}  // namespace
+}  // namespace veikart::adapters::spreadsheet
