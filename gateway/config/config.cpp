@@ -86,7 +86,7 @@ std::optional<std::string> read_text(const std::filesystem::path& p) {
 
 std::filesystem::path resolve(const std::filesystem::path& base, const std::string& p) {
   std::filesystem::path path(p);
-  return path.is_absolute() ? path : base / path;
+  return (path.is_absolute() ? path : base / path).lexically_normal();
 }
 
 }  // namespace

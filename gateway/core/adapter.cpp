@@ -5,7 +5,7 @@ namespace veikart {
 std::filesystem::path SourceConfig::resolve(const std::string& path) const {
   std::filesystem::path p(path);
   if (p.is_absolute() || base_dir.empty()) return p;
-  return base_dir / p;
+  return (base_dir / p).lexically_normal();
 }
 
 boost::asio::awaitable<Expected<Batch>> BlockingSourceAdapter::pull(PullContext& ctx) { co_return read(ctx); }
