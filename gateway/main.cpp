@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "adapters/registry.hpp"
+#include "gateway/auth/auth.hpp"
 #include "gateway/config/config.hpp"
 #include "gateway/runtime.hpp"
 #include "gateway/store/store.hpp"
@@ -20,6 +21,7 @@ usage:
   veikart serve --config FILE [--listen HOST:PORT] [--data DIR]
   veikart check-config FILE
   veikart ingest --config FILE --source NAME [--dry-run] [PATH...]
+  veikart hash-key
   veikart --version
 
 exit codes: 0 done, 1 failed (source unreadable, cannot listen), 2 bad usage or configuration
@@ -149,6 +151,15 @@ int main(int argc, char** argv) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     std::fputs(kUsage, args.empty() ? stderr : stdout);
     return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "hash-key") {
+    if (args.size() != 1) return usage_error("hash-key takes no arguments");
+    const auto k = veikart::generate_key();
+    std::printf(
+        "API key (give it to the client once; it is not stored anywhere):\n  %s\n\n"
+        "For the client's entry under clients: in the config:\n  key_sha256: %s\n",
+        k.key.c_str(), k.key_sha256.c_str());
+    return 0;
   }
   if (args[0] == "--version") {
     std::printf("veikart 0.1.0\n");

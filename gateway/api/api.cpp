@@ -122,10 +122,6 @@ bool accepts_gzip(const std::string& accept_encoding) {
   return false;
 }
 
-bool is_loopback(const std::string& address) {
-  return address.rfind("127.", 0) == 0 || address == "::1" || address.rfind("::ffff:127.", 0) == 0;
-}
-
 Json issues_json(const std::vector<Issue>& list, const char* key) {
   Json a = Json::array();
   for (const auto& i : list) a.push_back({{key, i.where}, {"reason", i.reason}});
@@ -135,15 +131,52 @@ Json issues_json(const std::vector<Issue>& list, const char* key) {
 }  // namespace
 
 struct Api::Impl {
-  explicit Impl(ApiContext c) : ctx(std::move(c)) {}
+  explicit Impl(ApiContext c) : ctx(std::move(c)), auth(ctx.config.clients) {}
 
   ApiContext ctx;
+  Authenticator auth;
+
+  static HttpResponse unauthorized(const std::string& detail, bool bad_token) {
+    auto r = problem(401, "unauthorized", "Authentication required", detail);
+    r.set_header("WWW-Authenticate",
+                 bad_token ? "Bearer realm=\"veikart\", error=\"invalid_token\"" : "Bearer realm=\"veikart\"");
+    return r;
+  }
+
+  // Reading the feed: open to all, or to clients with the reader (or admin) role when feed_access is readers.
+  std::optional<HttpResponse> require_feed(const Identity& id) const {
+    if (id.kind == Identity::Kind::invalid) return unauthorized(id.problem, true);
+    if (ctx.config.feed_access == GatewayConfig::FeedAccess::everyone) return std::nullopt;
+    if (id.kind == Identity::Kind::anonymous) {
+      return unauthorized("Reading this feed needs an API key with the reader role.", false);
+    }
+    if (id.client->has(Role::reader) || id.client->has(Role::admin)) return std::nullopt;
+    return problem(403, "forbidden", "Not allowed",
+                   "Client '" + id.client->name + "' does not have the reader role needed to read the feed.");
+  }
+
+  // Writing: a client with one of the roles; with no clients configured, only processes on this machine.
+  std::optional<HttpResponse> require_role(const HttpRequest& req, const Identity& id,
+                                           std::initializer_list<Role> roles, const std::string& what) const {
+    if (id.kind == Identity::Kind::invalid) return unauthorized(id.problem, true);
+    if (!auth.has_clients()) {
+      if (is_loopback_address(req.remote_address)) return std::nullopt;
+      return problem(403, "forbidden", "Only from this machine",
+                     what + " is accepted only from this machine until API clients are configured.");
+    }
+    if (id.kind == Identity::Kind::anonymous) return unauthorized(what + " needs an API key.", false);
+    for (const Role r : roles) {
+      if (id.client->has(r)) return std::nullopt;
+    }
+    return problem(403, "forbidden", "Not allowed",
+                   "Client '" + id.client->name + "' does not have a role that allows " + what + ".");
+  }
   std::mutex parsers_mutex;
   // One parser per source, made on first use; parsing for one source is serialised (parsers may cache state).
   std::map<std::string, std::pair<std::unique_ptr<std::mutex>, std::unique_ptr<PayloadParser>>> parsers;
 
   // POST /v1/sources/{name}/messages: a payload pushed to a source, answered with a receipt.
-  HttpResponse push_message(const HttpRequest& req, const std::string& name) {
+  HttpResponse push_message(const HttpRequest& req, const Identity& id, const std::string& name) {
     const SourceEntry* source = ctx.config.source(name);
     if (source == nullptr) return problem(404, "not-found", "No such source", "There is no source '" + name + "'.");
     const AdapterType* type = ctx.registry ? ctx.registry->find(source->config.type) : nullptr;
@@ -151,11 +184,7 @@ struct Api::Impl {
       return problem(404, "not-found", "Source takes no pushed messages",
                      "Source '" + name + "' (type " + source->config.type + ") does not accept pushed messages.");
     }
-    // Until clients and roles exist, only processes on this machine may write.
-    if (!is_loopback(req.remote_address)) {
-      return problem(403, "forbidden", "Pushes only from loopback",
-                     "Pushed messages are accepted only from this machine until API clients are configured.");
-    }
+    if (auto denied = require_role(req, id, {Role::publisher, Role::admin}, "pushing messages")) return *denied;
     std::mutex* lock = nullptr;
     PayloadParser* parser = nullptr;
     {
@@ -452,6 +481,8 @@ struct Api::Impl {
   std::pair<std::string, HttpResponse> route(const HttpRequest& req) {
     const std::string& p = req.path;
     const bool read = req.method == "GET" || req.method == "HEAD";
+    const Identity id = auth.identify(req);
+    // Operational routes (health, metrics, the API description) answer everyone.
     auto only_get = [&](const std::string& name, auto&& handler) -> std::pair<std::string, HttpResponse> {
       if (!read) {
         auto r = problem(405, "method-not-allowed", "Method not allowed", "Use GET or HEAD on " + name + ".");
@@ -460,10 +491,17 @@ struct Api::Impl {
       }
       return {name, handler()};
     };
-    if (p == "/v1/roadmap") return only_get("/v1/roadmap", [&] { return roadmap(req); });
+    // Feed routes follow feed_access.
+    auto feed_get = [&](const std::string& name, auto&& handler) -> std::pair<std::string, HttpResponse> {
+      return only_get(name, [&]() -> HttpResponse {
+        if (auto denied = require_feed(id)) return *denied;
+        return handler();
+      });
+    };
+    if (p == "/v1/roadmap") return feed_get("/v1/roadmap", [&] { return roadmap(req); });
     for (const char* format : {"atom", "ics", "csv"}) {
       if (p == std::string("/v1/roadmap.") + format) {
-        return only_get(format == std::string("atom")  ? "/v1/roadmap.atom"
+        return feed_get(format == std::string("atom")  ? "/v1/roadmap.atom"
                         : format == std::string("ics") ? "/v1/roadmap.ics"
                                                        : "/v1/roadmap.csv",
                         [&] { return formatted(req, format); });
@@ -482,18 +520,18 @@ struct Api::Impl {
       HttpRequest scoped = req;
       scoped.query.erase(param);
       scoped.query.emplace(param, value);
-      if (rest == "/roadmap") return only_get(route, [&] { return roadmap(scoped); });
+      if (rest == "/roadmap") return feed_get(route, [&] { return roadmap(scoped); });
       for (const char* format : {"atom", "ics", "csv"}) {
         if (rest == std::string("/roadmap.") + format)
-          return only_get(route, [&] { return formatted(scoped, format); });
+          return feed_get(route, [&] { return formatted(scoped, format); });
       }
     }
     if (p.starts_with("/v1/roadmap/") && p.size() > 12) {
-      return only_get("/v1/roadmap/{id}", [&] { return item(p.substr(12)); });
+      return feed_get("/v1/roadmap/{id}", [&] { return item(p.substr(12)); });
     }
-    if (p == "/v1/changes") return only_get("/v1/changes", [&] { return changes(req); });
-    if (p == "/v1/stream") return only_get("/v1/stream", [&] { return stream(req); });
-    if (p == "/v1/sources") return only_get("/v1/sources", [&] { return sources(); });
+    if (p == "/v1/changes") return feed_get("/v1/changes", [&] { return changes(req); });
+    if (p == "/v1/stream") return feed_get("/v1/stream", [&] { return stream(req); });
+    if (p == "/v1/sources") return feed_get("/v1/sources", [&] { return sources(); });
     if (p.starts_with("/v1/sources/") && p.ends_with("/messages") && p.size() > 21) {
       const std::string name = p.substr(12, p.size() - 12 - 9);
       if (req.method != "POST") {
@@ -501,7 +539,7 @@ struct Api::Impl {
         r.set_header("Allow", "POST");
         return {"/v1/sources/{name}/messages", std::move(r)};
       }
-      return {"/v1/sources/{name}/messages", push_message(req, name)};
+      return {"/v1/sources/{name}/messages", push_message(req, id, name)};
     }
     if (p == "/healthz") return only_get("/healthz", [&] { return json_response({{"status", "ok"}}); });
     if (p == "/readyz") return only_get("/readyz", [&] { return readyz(); });

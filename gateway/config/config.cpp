@@ -211,6 +211,44 @@ ConfigResult load_config(const std::filesystem::path& file, const AdapterRegistr
     }
   }
 
+  if (doc.value("feed_access", "public") == "readers") cfg.feed_access = GatewayConfig::FeedAccess::readers;
+  if (doc.contains("clients") && doc["clients"].is_array()) {
+    std::set<std::string> client_names;
+    std::set<std::string> hashes;
+    std::size_t index = 0;
+    for (const auto& c : doc["clients"]) {
+      const std::string prefix = "clients[" + std::to_string(index++) + "]";
+      if (!c.is_object() || !c.contains("name") || !c["name"].is_string() || !c.contains("key_sha256") ||
+          !c["key_sha256"].is_string()) {
+        continue;  // reported by the schema
+      }
+      Client client;
+      client.name = c["name"].get<std::string>();
+      const std::string hex = c["key_sha256"].get<std::string>();
+      auto hash = parse_sha256_hex(hex);
+      if (!hash) continue;  // reported by the schema
+      client.key_sha256 = *hash;
+      if (!client_names.insert(client.name).second) {
+        result.problems.push_back({prefix + ".name", "duplicate client name '" + client.name + "'"});
+      }
+      if (!hashes.insert(hex).second) {
+        result.problems.push_back({prefix + ".key_sha256", "two clients share one key"});
+      }
+      for (const auto& r : c.value("roles", Json::array())) {
+        if (auto role = r.is_string() ? role_from_name(r.get<std::string>()) : std::nullopt)
+          client.roles.push_back(*role);
+      }
+      for (const auto& m : c.value("municipalities", Json::array())) {
+        if (m.is_string()) client.municipalities.push_back(m.get<std::string>());
+      }
+      if (client.has(Role::inventory) && client.municipalities.empty()) {
+        result.problems.push_back(
+            {prefix + ".municipalities", "an inventory client needs the municipalities its cooperative serves"});
+      }
+      cfg.clients.push_back(std::move(client));
+    }
+  }
+
   std::set<std::string> names;
   if (doc.contains("sources") && doc["sources"].is_array()) {
     std::size_t index = 0;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "gateway/auth/auth.hpp"
 #include "gateway/core/adapter.hpp"
 #include "gateway/core/reference.hpp"
 
@@ -39,6 +40,9 @@ struct GatewayConfig {
   std::vector<SourceEntry> sources;
   Limits limits;
   int worker_threads = 2;
+  /// public: anyone may read the feed; readers: reading needs a client key with the reader (or admin) role.
+  enum class FeedAccess { everyone, readers } feed_access = FeedAccess::everyone;
+  std::vector<Client> clients;
 
   const SourceEntry* source(std::string_view name) const;
 };

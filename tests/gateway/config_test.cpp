@@ -171,5 +171,40 @@ TEST(Config, ReferenceFileErrorsNameTheFile) {
   EXPECT_NE(ref.error().message.find("nope.csv"), std::string::npos);
 }
 
+TEST(Config, ClientsAndFeedAccess) {
+  TempDir dir;
+  const std::string hash(64, 'a');
+  write_file(dir.path() / "gw.yaml", "feed_access: readers\nclients:\n  - name: ikt-agder\n    key_sha256: " + hash +
+                                         "\n    roles: [inventory, reader]\n    municipalities: [\"42*\", \"1103\"]\n");
+  auto r = load_config(dir.path() / "gw.yaml", fake_registry());
+  ASSERT_TRUE(r.config) << (r.problems.empty() ? "" : r.problems[0].where + ": " + r.problems[0].reason);
+  EXPECT_EQ(r.config->feed_access, GatewayConfig::FeedAccess::readers);
+  ASSERT_EQ(r.config->clients.size(), 1u);
+  EXPECT_TRUE(r.config->clients[0].has(Role::inventory));
+  EXPECT_TRUE(r.config->clients[0].covers("4203"));
+  EXPECT_EQ(r.config->clients[0].key_sha256[0], 0xaa);
+
+  write_file(dir.path() / "bad.yaml",
+             "feed_access: secret\nclients:\n  - name: a\n    key_sha256: xyz\n    roles: [reader]\n"
+             "  - name: b\n    key_sha256: " +
+                 hash +
+                 "\n    roles: [superuser]\n"
+                 "  - name: c\n    key_sha256: " +
+                 hash +
+                 "\n    roles: [inventory]\n"
+                 "  - name: c\n    key_sha256: " +
+                 std::string(64, 'b') +
+                 "\n    roles: [reader]\n"
+                 "    municipalities: [Agder]\n");
+  r = load_config(dir.path() / "bad.yaml", fake_registry());
+  EXPECT_FALSE(r.config);
+  std::string all;
+  for (const auto& p : r.problems) all += p.where + ": " + p.reason + "\n";
+  for (const char* where : {"feed_access", "clients[0].key_sha256", "clients[1].roles", "clients[2].municipalities",
+                            "clients[3].name", "clients[3].municipalities[0]"}) {
+    EXPECT_NE(all.find(where), std::string::npos) << where << " not reported in:\n" << all;
+  }
+}
+
 }  // namespace
 }  // namespace veikart

@@ -71,6 +71,17 @@ TEST(Cli, UsageAndUnknownCommandsExit2) {
   EXPECT_EQ(run({"--version"}, dir.path()).code, 0);
 }
 
+TEST(Cli, HashKeyPrintsAKeyAndItsHash) {
+  TempDir dir;
+  const auto r = run({"hash-key"}, dir.path());
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto key_at = r.out.find("vk_");
+  ASSERT_NE(key_at, std::string::npos) << r.out;
+  const std::string key = r.out.substr(key_at, r.out.find('\n', key_at) - key_at);
+  EXPECT_NE(r.out.find("key_sha256: " + sha256_hex(key)), std::string::npos) << r.out;
+  EXPECT_NE(run({"hash-key"}, dir.path()).out, r.out);
+}
+
 TEST(Cli, CheckConfigAcceptsTheDemoAndNamesEveryBadKey) {
   TempDir dir;
   const auto ok = run({"check-config", (source_dir() / "config" / "demo.yaml").string()}, dir.path());
