@@ -8,8 +8,10 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cstdio>
@@ -19,6 +21,13 @@
 
 #include "gateway/api/api.hpp"
 #include "gateway/http/server.hpp"
+#include "gateway/scheduler/source_monitor.hpp"
+
+// GCC 12 at -O2 reports Asio's coroutine frame allocation and deallocation as mismatched (a false positive of
+// its coroutine lowering: the frame's operator new and delete are a matching pair in awaitable_frame_base).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
 
 namespace veikart {
 
@@ -33,17 +42,30 @@ void log_line(std::string_view level, std::string_view message) {
 
 namespace {
 
+// Reads the source (retrying a failed read with backoff when a monitor is given), then applies the batch as one
+// ingestion run. `attempts` receives how many reads it took.
 asio::awaitable<IngestReport> pull_and_apply(SourceAdapter& adapter, const SourceEntry& source,
                                              const Reference& reference, Store& store,
-                                             std::vector<std::filesystem::path> paths, bool dry_run) {
+                                             std::vector<std::filesystem::path> paths, bool dry_run,
+                                             const SourceMonitor* monitor, int* attempts,
+                                             const std::atomic<bool>* stopping) {
   const std::string started = now_rfc3339();
   PullContext ctx{reference, std::move(paths)};
   Expected<Batch> batch = Error{"not read"};
-  try {
-    batch = co_await adapter.pull(ctx);
-  } catch (const std::exception& e) {
-    // An adapter must return failures as values; a throw is a bug, but the run is still recorded.
-    batch = Error{std::string("adapter failed unexpectedly: ") + e.what()};
+  std::mt19937 rng(std::random_device{}());
+  for (int attempt = 1;; ++attempt) {
+    try {
+      batch = co_await adapter.pull(ctx);
+    } catch (const std::exception& e) {
+      // An adapter must return failures as values; a throw is a bug, but the run is still recorded.
+      batch = Error{std::string("adapter failed unexpectedly: ") + e.what()};
+    }
+    if (attempts) *attempts = attempt;
+    if (batch.ok() || monitor == nullptr || attempt > monitor->policy().retries || (stopping && *stopping)) break;
+    asio::steady_timer wait(co_await asio::this_coro::executor);
+    wait.expires_after(monitor->retry_delay(attempt, std::uniform_real_distribution<double>(0, 1)(rng)));
+    auto [ec] = co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
+    (void)ec;
   }
   co_return ingest_batch(store, {source.config.name, source.config.type, source.precedence}, batch, dry_run, started);
 }
@@ -71,7 +93,7 @@ IngestReport run_source_once(const SourceEntry& source, const AdapterRegistry& r
   asio::io_context io;
   IngestReport report;
   std::exception_ptr failure;
-  asio::co_spawn(io, pull_and_apply(**adapter, source, reference, store, paths, dry_run),
+  asio::co_spawn(io, pull_and_apply(**adapter, source, reference, store, paths, dry_run, nullptr, nullptr, nullptr),
                  [&](std::exception_ptr e, IngestReport r) {
                    failure = e;
                    report = std::move(r);
@@ -94,6 +116,8 @@ struct Running {
   std::atomic<int> runs_in_flight{0};
   std::atomic<bool> stopping{false};
   std::vector<std::shared_ptr<asio::steady_timer>> timers;
+  SourceMonitor monitor;
+  std::unique_ptr<std::atomic<bool>[]> forced;  // per source: run now (POST /v1/sources/{name}/run)
 };
 
 // One run of one source, logged and counted. Coroutines here are plain functions, not capturing lambdas: their
@@ -101,10 +125,14 @@ struct Running {
 asio::awaitable<void> run_source(Running* state, const SourceEntry* source, SourceAdapter* adapter) {
   ++state->runs_in_flight;
   const auto t0 = std::chrono::steady_clock::now();
-  IngestReport report = co_await asio::co_spawn(
-      state->blocking, pull_and_apply(*adapter, *source, state->reference, state->store, {}, false),
-      asio::use_awaitable);
+  int attempts = 0;
+  IngestReport report = co_await asio::co_spawn(state->blocking,
+                                                pull_and_apply(*adapter, *source, state->reference, state->store, {},
+                                                               false, &state->monitor, &attempts, &state->stopping),
+                                                asio::use_awaitable);
   --state->runs_in_flight;
+  state->monitor.record(source->config.name, !report.read_failed, !report.rejected.empty(), report.error, attempts,
+                        std::chrono::system_clock::now());
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   state->metrics.observe_run(source->config.name, report.run.status, report.accepted,
                              static_cast<int>(report.rejected.size()), report.unchanged, report.removed, secs);
@@ -113,20 +141,33 @@ asio::awaitable<void> run_source(Running* state, const SourceEntry* source, Sour
                " accepted, " + std::to_string(report.unchanged) + " unchanged, " +
                std::to_string(report.rejected.size()) + " rejected, " + std::to_string(report.removed) + " removed" +
                (report.unlinked ? ", " + std::to_string(report.unlinked) + " unlinked" : "") +
+               (attempts > 1 ? ", " + std::to_string(attempts) + " attempts" : "") +
                (report.read_failed ? " (" + report.error + ")" : ""));
 }
 
 // After the first pass: the source again every interval (plus up to 10 % jitter so equal intervals spread out).
-asio::awaitable<void> source_loop(Running* state, const SourceEntry* source, SourceAdapter* adapter,
+asio::awaitable<void> source_loop(Running* state, std::size_t index, const SourceEntry* source, SourceAdapter* adapter,
                                   std::shared_ptr<asio::steady_timer> timer, unsigned seed) {
   std::mt19937 local(seed);
+  const std::string& name = source->config.name;
   while (!state->stopping) {
-    const auto base = std::chrono::duration_cast<std::chrono::milliseconds>(source->interval);
-    std::uniform_int_distribution<long long> jitter(0, base.count() / 10);
-    timer->expires_after(base + std::chrono::milliseconds(jitter(local)));
-    auto [ec] = co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
-    (void)ec;
+    bool forced = state->forced[index].exchange(false);
+    if (!forced) {
+      const auto base = std::chrono::duration_cast<std::chrono::milliseconds>(source->interval);
+      std::uniform_int_distribution<long long> jitter(0, base.count() / 10);
+      const auto delay = base + std::chrono::milliseconds(jitter(local));
+      state->monitor.set_next_run(name, std::chrono::system_clock::now() + delay);
+      timer->expires_after(delay);
+      auto [ec] = co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+      (void)ec;
+      forced = state->forced[index].exchange(false);
+    }
     if (state->stopping) break;
+    // An open circuit skips scheduled runs until its time is up; a run asked for by an operator always goes.
+    if (!forced && !state->monitor.should_run(name, std::chrono::system_clock::now())) {
+      log_line("info", "source " + name + ": circuit open, run skipped");
+      continue;
+    }
     co_await run_source(state, source, adapter);
   }
 }
@@ -141,7 +182,7 @@ asio::awaitable<void> first_pass(Running* state, const GatewayConfig* config,
   }
   std::mt19937 rng(seed);
   for (std::size_t i = 0; i < config->sources.size() && !state->stopping; ++i) {
-    asio::co_spawn(state->io, source_loop(state, &config->sources[i], (*adapters)[i].get(), state->timers[i], rng()),
+    asio::co_spawn(state->io, source_loop(state, i, &config->sources[i], (*adapters)[i].get(), state->timers[i], rng()),
                    asio::detached);
   }
 }
@@ -175,10 +216,33 @@ int serve(const GatewayConfig& config, const Reference& reference, Store& store,
     adapters.push_back(std::move(*made));
   }
 
-  Running state{io, blocking, store, reference, metrics, {0}, {0}, {false}, {}};
+  Running state{io,
+                blocking,
+                store,
+                reference,
+                metrics,
+                {0},
+                {0},
+                {false},
+                {},
+                SourceMonitor(config.scheduler),
+                std::make_unique<std::atomic<bool>[]>(config.sources.size())};
   state.first_pass_left = config.sources.size();
 
-  Api api({store, config, reference, metrics, [&state] { return state.first_pass_left.load() == 0; }, &registry});
+  ApiContext api_context{store,    config, reference, metrics, [&state] { return state.first_pass_left.load() == 0; },
+                         &registry};
+  api_context.monitor = &state.monitor;
+  api_context.trigger_run = [&state, &config](const std::string& name) {
+    for (std::size_t i = 0; i < config.sources.size(); ++i) {
+      if (config.sources[i].config.name != name) continue;
+      state.forced[i] = true;
+      // Wake the source's loop on its own executor; during the first pass the flag alone does it.
+      asio::post(state.io, [timer = state.timers[i]] { timer->cancel(); });
+      return true;
+    }
+    return false;
+  };
+  Api api(api_context);
   HttpServer server(
       io, blocking, [&api](const HttpRequest& r) { return api.handle(r); }, config.limits, &metrics);
   try {

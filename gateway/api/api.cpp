@@ -337,14 +337,38 @@ struct Api::Impl {
       auto good = ctx.store.last_good_run(s.config.name);
       Json runs_json = Json::array();
       for (const auto& r : runs) runs_json.push_back(run_to_json(r));
-      list.push_back({{"name", s.config.name},
-                      {"type", s.config.type},
-                      {"interval_seconds", s.interval.count()},
-                      {"precedence", s.precedence},
-                      {"status", runs.empty() ? "never_run" : runs.front().status},
-                      {"last_success", good ? Json(good->finished_at) : Json()},
-                      {"last_run", runs.empty() ? Json() : runs_json.front()},
-                      {"runs", runs_json}});
+      Json entry = {{"name", s.config.name},
+                    {"type", s.config.type},
+                    {"interval_seconds", s.interval.count()},
+                    {"precedence", s.precedence},
+                    {"status", runs.empty() ? "never_run" : runs.front().status},
+                    {"last_success", good ? Json(good->finished_at) : Json()},
+                    {"last_run", runs.empty() ? Json() : runs_json.front()},
+                    {"runs", runs_json}};
+      // What the running scheduler knows: ok, degraded (rejected records), stale (failing, last good data still
+      // served), failing (circuit open); without a scheduler (tests, tools) it follows the last run.
+      if (ctx.monitor != nullptr) {
+        const SourceStatus st = ctx.monitor->status(s.config.name);
+        entry["state"] = st.state;
+        entry["circuit"] = circuit_name(st.circuit);
+        entry["consecutive_failures"] = st.consecutive_failures;
+        entry["last_error"] = st.last_error ? Json(*st.last_error) : Json();
+        entry["next_run"] = st.next_run ? Json(*st.next_run) : Json();
+      } else {
+        const std::string last = runs.empty() ? "" : runs.front().status;
+        entry["state"] = last.empty()        ? "pending"
+                         : last == "ok"      ? "ok"
+                         : last == "partial" ? "degraded"
+                         : good              ? "stale"
+                                             : "failing";
+        entry["circuit"] = "closed";
+        entry["consecutive_failures"] = 0;
+        entry["last_error"] = !runs.empty() && last == "failed" && !runs.front().errors.empty()
+                                  ? Json(runs.front().errors.front().reason)
+                                  : Json();
+        entry["next_run"] = nullptr;
+      }
+      list.push_back(std::move(entry));
     }
     return json_response({{"sources", list}});
   }
@@ -532,6 +556,24 @@ struct Api::Impl {
     if (p == "/v1/changes") return feed_get("/v1/changes", [&] { return changes(req); });
     if (p == "/v1/stream") return feed_get("/v1/stream", [&] { return stream(req); });
     if (p == "/v1/sources") return feed_get("/v1/sources", [&] { return sources(); });
+    if (p.starts_with("/v1/sources/") && p.ends_with("/run") && p.size() > 16) {
+      const std::string name = p.substr(12, p.size() - 12 - 4);
+      const std::string route_name = "/v1/sources/{name}/run";
+      if (req.method != "POST") {
+        auto r = problem(405, "method-not-allowed", "Method not allowed", "Use POST to run a source now.");
+        r.set_header("Allow", "POST");
+        return {route_name, std::move(r)};
+      }
+      if (auto denied = require_role(req, id, {Role::admin}, "running a source")) return {route_name, *denied};
+      if (ctx.config.source(name) == nullptr) {
+        return {route_name, problem(404, "not-found", "No such source", "There is no source '" + name + "'.")};
+      }
+      if (!ctx.trigger_run || !ctx.trigger_run(name)) {
+        return {route_name,
+                problem(503, "not-running", "Scheduler not running", "Sources run only while the gateway serves.")};
+      }
+      return {route_name, json_response({{"source", name}, {"queued", true}}, 202)};
+    }
     if (p.starts_with("/v1/sources/") && p.ends_with("/messages") && p.size() > 21) {
       const std::string name = p.substr(12, p.size() - 12 - 9);
       if (req.method != "POST") {

@@ -10,6 +10,7 @@
 #include "gateway/api/metrics.hpp"
 #include "gateway/config/config.hpp"
 #include "gateway/http/http_types.hpp"
+#include "gateway/scheduler/source_monitor.hpp"
 #include "gateway/store/store.hpp"
 
 namespace veikart {
@@ -25,6 +26,10 @@ struct ApiContext {
   const AdapterRegistry* registry = nullptr;
   /// Silence after which the live stream sends a heartbeat comment.
   std::chrono::milliseconds stream_heartbeat{15000};
+  /// The running scheduler's view of each source (circuit, state, next run); null outside `serve`.
+  const SourceMonitor* monitor = nullptr;
+  /// Asks the scheduler to run a source now; false for an unknown source. Empty outside `serve`.
+  std::function<bool(const std::string&)> trigger_run = {};
 };
 
 class Api {

@@ -211,6 +211,21 @@ ConfigResult load_config(const std::filesystem::path& file, const AdapterRegistr
     }
   }
 
+  if (doc.contains("scheduler") && doc["scheduler"].is_object()) {
+    const Json& sc = doc["scheduler"];
+    auto ms = [&](const char* key, std::chrono::milliseconds& out) {
+      if (sc.contains(key) && sc[key].is_string()) {
+        if (auto d = parse_duration(sc[key].get<std::string>())) out = *d;
+      }
+    };
+    if (sc.contains("retries") && sc["retries"].is_number_integer()) cfg.scheduler.retries = sc["retries"].get<int>();
+    if (sc.contains("failure_threshold") && sc["failure_threshold"].is_number_integer()) {
+      cfg.scheduler.failure_threshold = sc["failure_threshold"].get<int>();
+    }
+    ms("backoff", cfg.scheduler.backoff);
+    ms("max_backoff", cfg.scheduler.max_backoff);
+    ms("open_for", cfg.scheduler.open_for);
+  }
   if (doc.value("feed_access", "public") == "readers") cfg.feed_access = GatewayConfig::FeedAccess::readers;
   if (doc.contains("clients") && doc["clients"].is_array()) {
     std::set<std::string> client_names;

@@ -11,6 +11,7 @@
 #include "gateway/auth/auth.hpp"
 #include "gateway/core/adapter.hpp"
 #include "gateway/core/reference.hpp"
+#include "gateway/scheduler/source_monitor.hpp"
 
 namespace veikart {
 
@@ -43,6 +44,7 @@ struct GatewayConfig {
   /// public: anyone may read the feed; readers: reading needs a client key with the reader (or admin) role.
   enum class FeedAccess { everyone, readers } feed_access = FeedAccess::everyone;
   std::vector<Client> clients;
+  SchedulerPolicy scheduler;
 
   const SourceEntry* source(std::string_view name) const;
 };

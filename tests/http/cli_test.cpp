@@ -184,5 +184,76 @@ TEST(Cli, ServeBecomesReadyServesTheDemoAndStopsCleanlyOnSigterm) {
   EXPECT_NE(log.find("stopped"), std::string::npos) << log;
 }
 
+// A source that goes away keeps its last good data in the feed: it turns stale, then failing with its circuit
+// open, and an operator's run after the file is back clears it.
+TEST(Cli, ServeKeepsLastGoodDataWhileASourceFailsAndRecovers) {
+  TempDir dir;
+  const std::string csv = "ID;Prosjekt;Status\n1;Felles chatbot;pilot\n2;Digital postkasse;idé\n";
+  write_file(dir.path() / "agder.csv", csv);
+  write_file(dir.path() / "gw.yaml", R"(
+data_dir: data
+scheduler: {retries: 1, backoff: 1s, failure_threshold: 2, open_for: 1h}
+sources:
+  - name: agder
+    type: spreadsheet
+    path: agder.csv
+    interval: 1s
+    id_prefix: digi-agder
+    defaults: {kind: regional_project, owner: {type: network, id: digi-agder, name: Digi Agder}, networks: [digi-agder]}
+    mapping: {id: ID, title: Prosjekt, status: Status}
+)");
+  const std::uint16_t port = free_port();
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const std::string listen = "127.0.0.1:" + std::to_string(port);
+    const std::string cfg = (dir.path() / "gw.yaml").string();
+    const std::string log = (dir.path() / "serve.log").string();
+    std::freopen(log.c_str(), "w", stderr);
+    execl(VEIKART_BINARY, VEIKART_BINARY, "serve", "--config", cfg.c_str(), "--listen", listen.c_str(),
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  auto source_state = [&]() {
+    const std::string raw = http_get(port, "/v1/sources");
+    if (status_of(raw) != 200) return Json();
+    return Json::parse(body_of(raw))["sources"][0];
+  };
+  auto wait_for = [&](const std::string& state, int seconds) {
+    for (int i = 0; i < seconds * 10; ++i) {
+      const Json s = source_state();
+      if (s.is_object() && s["state"] == state) return s;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return source_state();
+  };
+  Json s = wait_for("ok", 20);
+  ASSERT_EQ(s["state"], "ok") << s.dump() << read_file(dir.path() / "serve.log");
+  std::filesystem::remove(dir.path() / "agder.csv");
+
+  s = wait_for("stale", 15);
+  EXPECT_EQ(s["state"], "stale") << s.dump();
+  EXPECT_NE(s["last_error"].get<std::string>().find("agder.csv"), std::string::npos) << s.dump();
+  EXPECT_EQ(Json::parse(body_of(http_get(port, "/v1/roadmap")))["items"].size(), 2u) << "last good data is gone";
+
+  s = wait_for("failing", 15);
+  EXPECT_EQ(s["state"], "failing") << s.dump();
+  EXPECT_EQ(s["circuit"], "open");
+  EXPECT_EQ(Json::parse(body_of(http_get(port, "/v1/roadmap")))["items"].size(), 2u);
+
+  write_file(dir.path() / "agder.csv", csv);
+  RawClient c(port);
+  c.send_all("POST /v1/sources/agder/run HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(status_of(c.read_all()), 202);
+  s = wait_for("ok", 15);
+  EXPECT_EQ(s["state"], "ok") << s.dump();
+  EXPECT_EQ(s["circuit"], "closed");
+
+  kill(child, SIGTERM);
+  int status = 0;
+  waitpid(child, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << read_file(dir.path() / "serve.log");
+}
+
 }  // namespace
 }  // namespace veikart
