@@ -6,8 +6,6 @@
 // NUL bytes (workbook, workbook relationships, sheet, shared strings, styles), zipped here before reading:
 // that lets the fuzzer reach the XML handling.
 
-#include <zip.h>
-
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -15,34 +13,7 @@
 #include <vector>
 
 #include "adapters/spreadsheet/xlsx_reader.hpp"
-
-namespace {
-
-std::string zip_parts(const std::vector<std::pair<std::string, std::string_view>>& parts) {
-  zip_error_t error;
-  zip_error_init(&error);
-  zip_source_t* target = zip_source_buffer_create(nullptr, 0, 0, &error);
-  zip_source_keep(target);
-  zip_t* archive = zip_open_from_source(target, ZIP_TRUNCATE, &error);
-  for (const auto& [name, data] : parts) {
-    zip_source_t* s = zip_source_buffer(archive, data.data(), data.size(), 0);
-    const zip_int64_t index = zip_file_add(archive, name.c_str(), s, 0);
-    zip_set_file_compression(archive, static_cast<zip_uint64_t>(index), ZIP_CM_STORE, 0);
-  }
-  zip_close(archive);
-  std::string bytes;
-  zip_source_open(target);
-  zip_source_seek(target, 0, SEEK_END);
-  bytes.resize(static_cast<std::size_t>(zip_source_tell(target)));
-  zip_source_seek(target, 0, SEEK_SET);
-  zip_source_read(target, bytes.data(), bytes.size());
-  zip_source_close(target);
-  zip_source_free(target);
-  zip_error_fini(&error);
-  return bytes;
-}
-
-}  // namespace
+#include "tests/adapters/workbook_test_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
@@ -54,14 +25,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if ((data[0] & 0x80) != 0) {
     static const char* const names[] = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/worksheets/sheet1.xml",
                                         "xl/sharedStrings.xml", "xl/styles.xml"};
-    std::vector<std::pair<std::string, std::string_view>> parts;
+    veikart::testing::ZipEntries parts;
     for (const char* name : names) {
       const auto nul = rest.find('\0');
-      parts.emplace_back(name, rest.substr(0, nul));
+      parts.emplace_back(name, std::string(rest.substr(0, nul)));
       if (nul == std::string_view::npos) break;
       rest.remove_prefix(nul + 1);
     }
-    file = zip_parts(parts);
+    file = veikart::testing::make_zip(parts, true);
   } else {
     file = std::string(rest);
   }
