@@ -74,11 +74,6 @@ int parse_limit(const HttpRequest& req, int fallback, std::vector<Issue>& errors
 }
 
 Json run_to_json(const IngestionRun& r) {
-  auto issues = [](const std::vector<Issue>& list) {
-    Json a = Json::array();
-    for (const auto& i : list) a.push_back({{"where", i.where}, {"reason", i.reason}});
-    return a;
-  };
   return {{"id", r.id},
           {"source", r.source},
           {"started_at", r.started_at},
@@ -88,8 +83,8 @@ Json run_to_json(const IngestionRun& r) {
           {"rejected", r.rejected},
           {"unchanged", r.unchanged},
           {"removed", r.removed},
-          {"errors", issues(r.errors)},
-          {"warnings", issues(r.warnings)}};
+          {"errors", issues_to_json(r.errors)},
+          {"warnings", issues_to_json(r.warnings)}};
 }
 
 // An If-None-Match list matches when one of its entity tags equals ours, weakly compared (RFC 9110 13.1.2).
@@ -120,12 +115,6 @@ bool accepts_gzip(const std::string& accept_encoding) {
     return true;
   }
   return false;
-}
-
-Json issues_json(const std::vector<Issue>& list, const char* key) {
-  Json a = Json::array();
-  for (const auto& i : list) a.push_back({{key, i.where}, {"reason", i.reason}});
-  return a;
 }
 
 }  // namespace
@@ -225,8 +214,8 @@ struct Api::Impl {
                     {"accepted", report.accepted},
                     {"unchanged", report.unchanged},
                     {"unlinked", report.unlinked},
-                    {"rejected", issues_json(report.rejected, "element")},
-                    {"warnings", issues_json(report.warnings, "element")},
+                    {"rejected", issues_to_json(report.rejected, "element")},
+                    {"warnings", issues_to_json(report.warnings, "element")},
                     {"changed_items", report.changed_items}};
     return json_response(receipt);
   }

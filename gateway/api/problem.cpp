@@ -6,11 +6,7 @@ HttpResponse problem(int status, std::string_view slug, std::string_view title, 
                      const std::vector<Issue>& errors, std::string_view error_key) {
   Json body = {
       {"type", "urn:veikart:problem:" + std::string(slug)}, {"title", title}, {"status", status}, {"detail", detail}};
-  if (!errors.empty()) {
-    Json list = Json::array();
-    for (const auto& e : errors) list.push_back({{std::string(error_key), e.where}, {"reason", e.reason}});
-    body["errors"] = list;
-  }
+  if (!errors.empty()) body["errors"] = issues_to_json(errors, error_key);
   HttpResponse r;
   r.status = status;
   r.set_header("Content-Type", "application/problem+json");

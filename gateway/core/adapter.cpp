@@ -8,6 +8,12 @@ std::filesystem::path SourceConfig::resolve(const std::string& path) const {
   return (base_dir / p).lexically_normal();
 }
 
+Json issues_to_json(const std::vector<Issue>& issues, std::string_view key) {
+  Json a = Json::array();
+  for (const auto& i : issues) a.push_back({{std::string(key), i.where}, {"reason", i.reason}});
+  return a;
+}
+
 boost::asio::awaitable<Expected<Batch>> BlockingSourceAdapter::pull(PullContext& ctx) { co_return read(ctx); }
 
 void AdapterRegistry::add(AdapterType type) {

@@ -28,6 +28,10 @@ struct Issue {
   bool operator==(const Issue&) const = default;
 };
 
+/// Issues as JSON: [{<key>: where, "reason": reason}], where key is "where" in reports and runs, or "pointer",
+/// "row" or "element" in problem details and receipts.
+Json issues_to_json(const std::vector<Issue>& issues, std::string_view key = "where");
+
 /// Part of one canonical item as one source record states it.
 struct Fragment {
   std::string id;      // canonical id proposed by the adapter, e.g. "digi-rogaland:A2101"

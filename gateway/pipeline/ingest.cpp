@@ -223,18 +223,13 @@ IngestReport ingest_batch(Store& store, const SourceInfo& source, const Expected
 }
 
 Json report_to_json(const IngestReport& report, bool with_items) {
-  auto issues = [](const std::vector<Issue>& list) {
-    Json a = Json::array();
-    for (const auto& i : list) a.push_back({{"where", i.where}, {"reason", i.reason}});
-    return a;
-  };
   Json j = {{"source", report.source},
             {"accepted", report.accepted},
             {"unchanged", report.unchanged},
             {"removed", report.removed},
             {"unlinked", report.unlinked},
-            {"rejected", issues(report.rejected)},
-            {"warnings", issues(report.warnings)}};
+            {"rejected", issues_to_json(report.rejected)},
+            {"warnings", issues_to_json(report.warnings)}};
   if (report.read_failed) j["error"] = report.error;
   if (with_items) j["items"] = report.items;
   return j;

@@ -146,12 +146,6 @@ class Stmt {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
-Json issues_to_json(const std::vector<Issue>& issues) {
-  Json a = Json::array();
-  for (const auto& i : issues) a.push_back({{"where", i.where}, {"reason", i.reason}});
-  return a;
-}
-
 std::vector<Issue> issues_from_json(const std::string& text) {
   std::vector<Issue> out;
   const Json a = Json::parse(text, nullptr, false);
