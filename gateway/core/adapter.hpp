@@ -12,6 +12,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "gateway/core/expected.hpp"
+#include "gateway/core/fetch.hpp"
 #include "gateway/core/model.hpp"
 #include "gateway/core/reference.hpp"
 
@@ -66,6 +67,9 @@ struct SourceConfig {
 struct PullContext {
   const Reference& reference;
   std::vector<std::filesystem::path> paths;  // when not empty, read these instead of the configured location
+  /// The HTTP client for pulling adapters, set up from the source's settings (`http:` timeouts, size cap, CA
+  /// file); null where no network is available (e.g. `veikart ingest --dry-run` of a file source).
+  HttpFetcher* http = nullptr;
 };
 
 /// A source that is pulled (files, HTTP APIs).

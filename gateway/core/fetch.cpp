@@ -1,0 +1,98 @@
+#include "gateway/core/fetch.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace veikart {
+
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+std::string FetchResponse::header(std::string_view name) const {
+  for (const auto& [key, value] : headers)
+    if (iequals(key, name)) return value;
+  return {};
+}
+
+std::string Url::origin() const {
+  const bool v6 = host.find(':') != std::string::npos;
+  return scheme + "://" + (v6 ? "[" + host + "]" : host) + ":" + port;
+}
+
+Expected<Url> parse_url(std::string_view text) {
+  const auto fail = [&](std::string_view why) { return Error{"invalid URL '" + std::string(text) + "': " + std::string(why)}; };
+  for (char c : text)
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return fail("contains a space or control character");
+  const std::size_t colon = text.find("://");
+  if (colon == std::string_view::npos) return fail("not absolute");
+  Url url;
+  url.scheme = lower(text.substr(0, colon));
+  if (url.scheme != "http" && url.scheme != "https") return fail("scheme must be http or https");
+  std::string_view rest = text.substr(colon + 3);
+  if (const std::size_t hash = rest.find('#'); hash != std::string_view::npos) return fail("fragments are not allowed");
+  const std::size_t path_start = rest.find_first_of("/?");
+  std::string_view authority = rest.substr(0, path_start);
+  url.target = path_start == std::string_view::npos ? "/" : std::string(rest.substr(path_start));
+  if (url.target.front() == '?') url.target.insert(0, "/");
+  if (authority.find('@') != std::string_view::npos) return fail("user information in URLs is not allowed");
+  std::string_view port;
+  if (!authority.empty() && authority.front() == '[') {
+    const std::size_t close = authority.find(']');
+    if (close == std::string_view::npos) return fail("unclosed IPv6 literal");
+    url.host = std::string(authority.substr(1, close - 1));
+    std::string_view after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return fail("bad authority");
+      port = after.substr(1);
+    }
+  } else {
+    const std::size_t p = authority.rfind(':');
+    url.host = lower(authority.substr(0, p));
+    if (p != std::string_view::npos) port = authority.substr(p + 1);
+  }
+  if (url.host.empty()) return fail("no host");
+  if (!port.empty()) {
+    if (port.size() > 5 || !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      return fail("bad port");
+    const int n = std::stoi(std::string(port));
+    if (n < 1 || n > 65535) return fail("port out of range");
+    url.port = std::to_string(n);
+  } else {
+    url.port = url.scheme == "https" ? "443" : "80";
+  }
+  return url;
+}
+
+Expected<std::string> resolve_url(std::string_view base, std::string_view reference) {
+  if (reference.find("://") != std::string_view::npos) {
+    auto parsed = parse_url(reference);
+    if (!parsed) return parsed.error();
+    return std::string(reference);
+  }
+  auto b = parse_url(base);
+  if (!b) return b.error();
+  if (reference.substr(0, 2) == "//") return resolve_url(base, b->scheme + ":" + std::string(reference));
+  const std::string host = b->host.find(':') != std::string::npos ? "[" + b->host + "]" : b->host;
+  const bool default_port = (b->scheme == "https" && b->port == "443") || (b->scheme == "http" && b->port == "80");
+  const std::string prefix = b->scheme + "://" + host + (default_port ? "" : ":" + b->port);
+  if (reference.empty()) return prefix + b->target;
+  if (reference.front() == '/') return prefix + std::string(reference);
+  const std::string base_path = b->target.substr(0, b->target.find('?'));
+  if (reference.front() == '?') return prefix + base_path + std::string(reference);
+  return prefix + base_path.substr(0, base_path.rfind('/') + 1) + std::string(reference);
+}
+
+}  // namespace veikart
