@@ -33,7 +33,9 @@ std::string Url::origin() const {
 }
 
 Expected<Url> parse_url(std::string_view text) {
-  const auto fail = [&](std::string_view why) { return Error{"invalid URL '" + std::string(text) + "': " + std::string(why)}; };
+  const auto fail = [&](std::string_view why) {
+    return Error{"invalid URL '" + std::string(text) + "': " + std::string(why)};
+  };
   for (char c : text)
     if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return fail("contains a space or control character");
   const std::size_t colon = text.find("://");

@@ -209,4 +209,45 @@ std::optional<std::string> base64url_decode(std::string_view text) {
   return out;
 }
 
+std::string base64_encode(std::string_view data) {
+  std::string out = base64url_encode(data);
+  for (char& c : out) c = c == '-' ? '+' : c == '_' ? '/' : c;
+  out.append((4 - out.size() % 4) % 4, '=');
+  return out;
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
+  if (text.size() % 4 != 0) return std::nullopt;
+  std::size_t end = text.size();
+  for (int i = 0; i < 2 && end > 0 && text[end - 1] == '='; ++i) --end;
+  std::string url(text.substr(0, end));
+  for (char& c : url) {
+    if (c == '-' || c == '_') return std::nullopt;
+    c = c == '+' ? '-' : c == '/' ? '_' : c;
+  }
+  return base64url_decode(url);
+}
+
+std::optional<std::string> gzip_decompress(std::string_view data, std::size_t max_bytes) {
+  z_stream zs{};
+  if (inflateInit2(&zs, 15 + 32) != Z_OK) return std::nullopt;  // 32: gzip or zlib header, detected
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  std::string out;
+  char chunk[16384];
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    zs.next_out = reinterpret_cast<Bytef*>(chunk);
+    zs.avail_out = sizeof chunk;
+    rc = inflate(&zs, Z_NO_FLUSH);
+    if (rc != Z_OK && rc != Z_STREAM_END) break;
+    out.append(chunk, sizeof chunk - zs.avail_out);
+    if (out.size() > max_bytes) break;
+    if (rc == Z_OK && zs.avail_in == 0 && zs.avail_out != 0) break;  // input ended before the stream did
+  }
+  inflateEnd(&zs);
+  if (rc != Z_STREAM_END || out.size() > max_bytes) return std::nullopt;
+  return out;
+}
+
 }  // namespace veikart

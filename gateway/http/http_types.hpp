@@ -62,9 +62,14 @@ std::string_view status_reason(int status);
 
 /// Compresses with gzip (RFC 1952).
 std::string gzip_compress(std::string_view data);
+/// Decompresses gzip (or zlib) data; nullopt when it is corrupt, truncated or would exceed max_bytes.
+std::optional<std::string> gzip_decompress(std::string_view data, std::size_t max_bytes);
 
 /// Standard base64url without padding, and its inverse (nullopt on bad input).
 std::string base64url_encode(std::string_view data);
 std::optional<std::string> base64url_decode(std::string_view text);
+/// Standard base64 with padding (RFC 4648 section 4), and its inverse (nullopt on bad input).
+std::string base64_encode(std::string_view data);
+std::optional<std::string> base64_decode(std::string_view text);
 
 }  // namespace veikart

@@ -15,6 +15,7 @@ namespace veikart {
 namespace {
 
 using testing::body_of;
+using testing::free_port;
 using testing::RawClient;
 using testing::read_file;
 using testing::source_dir;
@@ -41,18 +42,6 @@ Run run(const std::vector<std::string>& args, const std::filesystem::path& scrat
   r.out = read_file(out);
   r.err = read_file(err);
   return r;
-}
-
-std::uint16_t free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
 }
 
 std::string http_get(std::uint16_t port, const std::string& target) {

@@ -164,6 +164,19 @@ class RawClient {
   bool connected_ = false;
 };
 
+/// A loopback port that was free a moment ago (for programs that must be told their port).
+inline std::uint16_t free_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
 inline int status_of(const std::string& raw) {
   if (raw.size() < 12 || raw.compare(0, 5, "HTTP/") != 0) return 0;
   return std::stoi(raw.substr(9, 3));
