@@ -342,13 +342,7 @@ Expected<FiksRestOptions> parse_options(const SourceConfig& config) {
   } else {
     return Error{who + "integrasjon_passord or integrasjon_passord_env is required"};
   }
-  std::string error;
-  const std::string pem = read_text_file(config.resolve(text("key_file")), error);
-  if (!error.empty()) return Error{who + "key_file: " + error};
-  auto signer = JwtSigner::from_pem(pem);
-  if (!signer)
-    return Error{who + "key_file " + config.resolve(text("key_file")).string() + ": " + signer.error().message};
-  o.signer = std::make_shared<const JwtSigner>(std::move(*signer));
+  o.key_file = config.resolve(text("key_file"));
   if (!text("id_prefix").empty()) o.id_prefix = text("id_prefix");
   if (!text("id_system").empty()) o.id_system = text("id_system");
   if (s.contains("page_size")) {
@@ -370,7 +364,15 @@ boost::asio::awaitable<Expected<std::string>> FiksRestAdapter::access_token(Http
   const auto now = std::chrono::steady_clock::now();
   if (!fresh && !token_.empty() && now < token_renew_at_) co_return token_;
   token_.clear();
-  auto assertion = make_assertion(*options_.signer, options_.claims, std::chrono::system_clock::now());
+  if (!signer_) {
+    std::string error;
+    const std::string pem = read_text_file(options_.key_file, error);
+    if (!error.empty()) co_return Error{"key_file: " + error};
+    auto signer = JwtSigner::from_pem(pem);
+    if (!signer) co_return Error{"key_file " + options_.key_file.string() + ": " + signer.error().message};
+    signer_ = std::make_shared<const JwtSigner>(std::move(*signer));
+  }
+  auto assertion = make_assertion(*signer_, options_.claims, std::chrono::system_clock::now());
   if (!assertion) co_return assertion.error();
   FetchRequest request;
   request.method = "POST";

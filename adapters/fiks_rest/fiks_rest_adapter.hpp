@@ -3,6 +3,7 @@
 /// Maskinporten-style token, IntegrasjonId/IntegrasjonPassord, conditional requests and `next`-link paging.
 
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -17,7 +18,7 @@ struct FiksRestOptions {
   std::string url;        // the first page of the solutions collection
   std::string token_url;  // the token endpoint (POST, form-encoded JWT bearer grant)
   AssertionClaims claims;
-  std::shared_ptr<const JwtSigner> signer;
+  std::filesystem::path key_file;  // read when the first token is needed, so a missing key fails runs, not start-up
   std::string integrasjon_id;
   std::string integrasjon_passord;
   std::string id_prefix = "ks";            // item id = <id_prefix>:<losningId>
@@ -26,8 +27,8 @@ struct FiksRestOptions {
   int max_pages = 1000;
 };
 
-/// Reads a source's settings (checked against schemas/source-fiks-rest.schema.json), the key file and the
-/// password (or the environment variable naming it); errors name the key and never contain secrets.
+/// Reads a source's settings (checked against schemas/source-fiks-rest.schema.json) and the password (or the
+/// environment variable naming it); errors name the key and never contain secrets.
 Expected<FiksRestOptions> parse_options(const SourceConfig& config);
 
 /// One page's solutions mapped to fragments; `page` names the page in every `where`.
@@ -54,6 +55,7 @@ class FiksRestAdapter final : public SourceAdapter {
                                                     std::map<std::string, CachedPage>& fetched);
 
   FiksRestOptions options_;
+  std::shared_ptr<const JwtSigner> signer_;
   std::string token_;
   std::chrono::steady_clock::time_point token_renew_at_{};
   int tokens_fetched_ = 0;

@@ -292,16 +292,19 @@ TEST_F(FiksRestTest, ThePasswordMayComeFromTheEnvironment) {
   ::unsetenv("VEIKART_TEST_FIKS_PASSORD");
 }
 
-TEST_F(FiksRestTest, AMissingOrForeignKeyFileIsAConfigError) {
-  settings_["key_file"] = "missing.pem";
-  auto missing = adapters::fiks_rest::parse_options({"ks-fiks", "fiks-rest", settings_, dir_.path()});
+TEST_F(FiksRestTest, AMissingOrForeignKeyFileFailsTheRunAndIsReadAgainNextTime) {
+  settings_["key_file"] = "later.pem";
+  auto adapter = make();
+  auto missing = testing::run_pull(*adapter, reference, &fetcher);
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.error().message.find("key_file"), std::string::npos);
-  testing::write_file(dir_.path() / "public.pem", keys().public_pem);
-  settings_["key_file"] = "public.pem";
-  auto wrong = adapters::fiks_rest::parse_options({"ks-fiks", "fiks-rest", settings_, dir_.path()});
+  testing::write_file(dir_.path() / "later.pem", keys().public_pem);
+  auto wrong = testing::run_pull(*adapter, reference, &fetcher);
   ASSERT_FALSE(wrong.ok());
   EXPECT_NE(wrong.error().message.find("no PEM private key"), std::string::npos);
+  EXPECT_EQ(token_requests, 0);
+  testing::write_file(dir_.path() / "later.pem", keys().private_pem);
+  EXPECT_TRUE(testing::run_pull(*adapter, reference, &fetcher).ok());
 }
 
 }  // namespace
