@@ -7,6 +7,7 @@
 
 #include "adapters/fiks_rest/fiks_rest_adapter.hpp"
 #include "fake_fetcher.hpp"
+#include "gateway/core/schema.hpp"
 #include "test_support.hpp"
 #include "tools/fake_upstream/keys.hpp"
 
@@ -305,6 +306,38 @@ TEST_F(FiksRestTest, AMissingOrForeignKeyFileFailsTheRunAndIsReadAgainNextTime) 
   EXPECT_EQ(token_requests, 0);
   testing::write_file(dir_.path() / "later.pem", keys().private_pem);
   EXPECT_TRUE(testing::run_pull(*adapter, reference, &fetcher).ok());
+}
+
+// The published contract (schemas/fiks-roadmap-api.schema.json) accepts the demo's pages and the test's
+// solutions, and the adapter maps the demo data without rejections.
+TEST_F(FiksRestTest, TheContractSchemaAcceptsWhatTheAdapterReads) {
+  const JsonSchema schema(testing::read_file(testing::source_dir() / "schemas" / "fiks-roadmap-api.schema.json"));
+  const Json demo =
+      Json::parse(testing::read_file(testing::source_dir() / "config" / "demo" / "upstream" / "fiks-losninger.json"));
+  for (const Json& page : {Json{{"losninger", demo}, {"totaltAntall", demo.size()}, {"side", 1}},
+                           Json{{"losninger", pages[0]}, {"_links", {{"next", {{"href", "?side=2"}}}}}}}) {
+    const auto issues = schema.validate(page);
+    EXPECT_TRUE(issues.empty()) << issues[0].where << ": " << issues[0].reason;
+  }
+  EXPECT_FALSE(
+      schema.validate(Json{{"losninger", {{{"losningId", "x"}, {"navn", "X"}, {"status", "Snart"}}}}}).empty());
+  Batch batch;
+  adapters::fiks_rest::FiksRestOptions options;
+  Reference full = reference;
+  for (const char* t :
+       {"welfare", "enterprise-architecture", "it-operations", "planning-building-geodata", "service-design"})
+    full.add_theme({t, t, {}});
+  for (const char* n : {"digi-vestland", "digi-trondelag", "digi-innlandet", "digi-nordland", "digi-troms-og-finnmark",
+                        "digi-more-og-romsdal", "digi-telemark-vestfold", "digi-viken"})
+    full.add_network({n, n, {}, {}});
+  full.add_municipality({"1108", "Sandnes", "11"});
+  full.add_municipality({"1124", "Sola", "11"});
+  full.add_municipality({"1127", "Randaberg", "11"});
+  full.add_municipality({"5001", "Trondheim", "50"});
+  adapters::fiks_rest::map_page(Json{{"losninger", demo}}, full, options, "demo", batch);
+  EXPECT_EQ(batch.fragments.size(), demo.size());
+  EXPECT_TRUE(batch.rejected.empty()) << batch.rejected[0].where << ": " << batch.rejected[0].reason;
+  EXPECT_TRUE(batch.warnings.empty()) << batch.warnings[0].where << ": " << batch.warnings[0].reason;
 }
 
 }  // namespace
