@@ -22,8 +22,13 @@ std::string excerpt(std::string_view body) {
 
 }  // namespace
 
+std::string for_messages(std::string_view url) {
+  const std::size_t q = url.find('?');
+  return q == std::string_view::npos ? std::string(url) : std::string(url.substr(0, q)) + "?…";
+}
+
 std::string describe_status(const FetchResponse& response, std::string_view url) {
-  std::string out = "HTTP " + std::to_string(response.status) + " from " + std::string(url);
+  std::string out = "HTTP " + std::to_string(response.status) + " from " + for_messages(url);
   if (const std::string retry = response.header("retry-after"); !retry.empty()) {
     out += " (Retry-After: " + retry.substr(0, 40) + ")";
   }
@@ -40,13 +45,13 @@ Expected<Json> json_body(const FetchResponse& response, std::string_view url,
   const bool json = type == "application/json" || (type.starts_with("application/") && type.ends_with("+json")) ||
                     std::find(also_accepted.begin(), also_accepted.end(), type) != also_accepted.end();
   if (!json) {
-    return Error{"unexpected content type '" + raw_type.substr(0, 80) + "' from " + std::string(url) +
+    return Error{"unexpected content type '" + raw_type.substr(0, 80) + "' from " + for_messages(url) +
                  " (expected JSON): " + excerpt(response.body)};
   }
   try {
     return Json::parse(response.body);
   } catch (const Json::parse_error& e) {
-    return Error{"invalid or truncated JSON from " + std::string(url) + " (" + std::to_string(response.body.size()) +
+    return Error{"invalid or truncated JSON from " + for_messages(url) + " (" + std::to_string(response.body.size()) +
                  " bytes, error at byte " + std::to_string(e.byte) + ")"};
   }
 }
@@ -74,11 +79,11 @@ std::string with_query(std::string url, std::string_view name, std::string_view 
 
 Expected<bool> PageWalk::enter(const std::string& url) {
   if (seen_.count(url)) {
-    return Error{"paging loops: " + url + " was already read in this run (after " + std::to_string(seen_.size()) +
-                 " pages)"};
+    return Error{"paging loops: " + for_messages(url) + " was already read in this run (after " +
+                 std::to_string(seen_.size()) + " pages)"};
   }
   if (static_cast<int>(seen_.size()) >= max_pages_) {
-    return Error{"more than " + std::to_string(max_pages_) + " pages (max_pages); stopped before " + url};
+    return Error{"more than " + std::to_string(max_pages_) + " pages (max_pages); stopped before " + for_messages(url)};
   }
   seen_.insert(url);
   return true;

@@ -13,6 +13,9 @@
 
 namespace veikart::adapters {
 
+/// A URL for run errors and logs: without its query, which may hold what should not be logged.
+std::string for_messages(std::string_view url);
+
 /// "HTTP 503 from https://host/api (Retry-After: 5): <start of the body>", for run errors.
 std::string describe_status(const FetchResponse& response, std::string_view url);
 

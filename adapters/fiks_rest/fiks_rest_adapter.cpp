@@ -387,7 +387,7 @@ boost::asio::awaitable<Expected<std::string>> FiksRestAdapter::access_token(Http
   if (!body) co_return Error{who + body.error().message, body.error().status};
   if (!body->is_object() || !(*body).contains("access_token") || !(*body)["access_token"].is_string() ||
       (*body)["access_token"].get<std::string>().empty()) {
-    co_return Error{who + "the answer from " + options_.token_url + " has no access_token"};
+    co_return Error{who + "the answer from " + for_messages(options_.token_url) + " has no access_token"};
   }
   if (body->contains("token_type") && (*body)["token_type"].is_string()) {
     std::string type = (*body)["token_type"].get<std::string>();
@@ -426,7 +426,8 @@ boost::asio::awaitable<Expected<Json>> FiksRestAdapter::fetch_page(HttpFetcher& 
     if (!response) co_return response.error();
     if (response->status == 401 && attempt == 0) continue;  // the token may have been revoked: one fresh try
     if (response->status == 304) {
-      if (cached == cache_.end()) co_return Error{"HTTP 304 from " + url + " without a conditional request"};
+      if (cached == cache_.end())
+        co_return Error{"HTTP 304 from " + for_messages(url) + " without a conditional request"};
       fetched[url] = cached->second;
       ++not_modified_;
       co_return cached->second.body;
@@ -437,7 +438,7 @@ boost::asio::awaitable<Expected<Json>> FiksRestAdapter::fetch_page(HttpFetcher& 
     auto body = json_body(*response, url);
     if (!body) co_return body.error();
     if (!body->is_object() || !(*body).contains("losninger") || !(*body)["losninger"].is_array()) {
-      co_return Error{"the answer from " + url + " has no 'losninger' list"};
+      co_return Error{"the answer from " + for_messages(url) + " has no 'losninger' list"};
     }
     fetched[url] = CachedPage{response->header("etag"), *body};
     co_return std::move(*body);
@@ -466,7 +467,7 @@ boost::asio::awaitable<Expected<Batch>> FiksRestAdapter::pull(PullContext& ctx) 
     }
     if (next.empty()) break;
     auto resolved = resolve_url(url, next);
-    if (!resolved) co_return Error{"bad next link on " + url + ": " + resolved.error().message};
+    if (!resolved) co_return Error{"bad next link on " + for_messages(url) + ": " + resolved.error().message};
     url = *resolved;
   }
   // A 304 re-uses the page of the last good run; the pipeline then finds every record unchanged and writes

@@ -219,7 +219,7 @@ boost::asio::awaitable<Expected<Json>> Noark5Adapter::get(HttpFetcher& http, con
   if (!response) co_return response.error();
   auto body = json_body(*response, url);
   if (!body) co_return body.error();
-  if (!body->is_object()) co_return Error{"the answer from " + url + " is not a JSON object"};
+  if (!body->is_object()) co_return Error{"the answer from " + for_messages(url) + " is not a JSON object"};
   co_return std::move(*body);
 }
 
@@ -244,7 +244,7 @@ boost::asio::awaitable<Expected<std::string>> Noark5Adapter::find_case_files(Htt
     }
     std::string offered;
     for (const auto& [rel, h] : links_of(*root)) offered += (offered.empty() ? "" : ", ") + rel;
-    co_return Error{"no link to the case files (relation …/sakarkiv/saksmappe/) from " + options_.url +
+    co_return Error{"no link to the case files (relation …/sakarkiv/saksmappe/) from " + for_messages(options_.url) +
                     (offered.empty() ? " (it has no _links)" : "; it offers " + offered.substr(0, 400))};
   }
   co_return resolve_url(options_.url, untemplated(href));
@@ -269,11 +269,11 @@ boost::asio::awaitable<Expected<Batch>> Noark5Adapter::pull(PullContext& ctx) {
     if (!page) co_return page.error();
     const Json* results = nullptr;
     if (page->contains("results")) {
-      if (!(*page)["results"].is_array()) co_return Error{"'results' of " + url + " is not a list"};
+      if (!(*page)["results"].is_array()) co_return Error{"'results' of " + for_messages(url) + " is not a list"};
       results = &(*page)["results"];
     } else if (!(page->contains("count") && (*page)["count"] == 0)) {
       // An empty list is {"count": 0} without results; anything else without results is not a list at all.
-      co_return Error{"the answer from " + url + " has neither 'results' nor \"count\": 0"};
+      co_return Error{"the answer from " + for_messages(url) + " has neither 'results' nor \"count\": 0"};
     }
     const std::size_t n = results ? results->size() : 0;
     for (std::size_t i = 0; i < n; ++i) {
@@ -287,7 +287,7 @@ boost::asio::awaitable<Expected<Batch>> Noark5Adapter::pull(PullContext& ctx) {
     std::string next = link(*page, "next");
     if (!next.empty()) {
       auto resolved = resolve_url(url, next);
-      if (!resolved) co_return Error{"bad next link on " + url + ": " + resolved.error().message};
+      if (!resolved) co_return Error{"bad next link on " + for_messages(url) + ": " + resolved.error().message};
       url = *resolved;
       continue;
     }
@@ -298,10 +298,10 @@ boost::asio::awaitable<Expected<Batch>> Noark5Adapter::pull(PullContext& ctx) {
     url = with_query(with_query(base, "$top", std::to_string(options_.page_size)), "$skip", std::to_string(read));
   }
   if (ignored > 0) {
-    batch.warnings.push_back({options_.url, std::to_string(ignored) +
-                                                " case files name no roadmap item (no configured link, "
-                                                "referanseEksternNoekkel or eksternId) and were ignored "
-                                                "(unlinked_cases: ignore)"});
+    batch.warnings.push_back({for_messages(options_.url), std::to_string(ignored) +
+                                                              " case files name no roadmap item (no configured link, "
+                                                              "referanseEksternNoekkel or eksternId) and were ignored "
+                                                              "(unlinked_cases: ignore)"});
   }
   co_return batch;
 }

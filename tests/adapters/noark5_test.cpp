@@ -166,6 +166,25 @@ TEST(Noark5, ALoopingNextLinkAndAMissingRelationFailTheRun) {
   EXPECT_NE(lost.error().message.find("self"), std::string::npos);
 }
 
+TEST(Noark5, RunErrorsNameTheStatusButNotTheQuery) {
+  const Reference reference = testing::small_reference();
+  FakeFetcher fetcher([&](const FetchRequest& r) -> Expected<FetchResponse> {
+    if (r.url == "https://arkiv.test/api") {
+      return json_response(200, Json{{"_links", {{kRel, {{"href", "/api/saksmappe"}}}}}}.dump(), kType);
+    }
+    FetchResponse busy = json_response(503, R"({"title":"busy"})");
+    busy.headers.emplace_back("retry-after", "30");
+    return busy;
+  });
+  auto adapter = make(settings({{"filter", "tittel eq 'hemmelig'"}}));
+  auto batch = testing::run_pull(adapter, reference, &fetcher);
+  ASSERT_FALSE(batch.ok());
+  EXPECT_NE(batch.error().message.find("HTTP 503 from https://arkiv.test/api/saksmappe?…"), std::string::npos)
+      << batch.error().message;
+  EXPECT_NE(batch.error().message.find("Retry-After: 30"), std::string::npos);
+  EXPECT_EQ(batch.error().message.find("hemmelig"), std::string::npos);
+}
+
 TEST(Noark5, CasesWithoutTitleOrKeyAreRejected) {
   Batch batch;
   adapters::noark5::Noark5Options options;
