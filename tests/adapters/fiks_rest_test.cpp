@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <thread>
 
 #include "adapters/fiks_rest/fiks_rest_adapter.hpp"
 #include "fake_fetcher.hpp"
@@ -94,7 +95,7 @@ class FiksRestTest : public ::testing::Test {
       assertions.push_back(*checked);
       return json_response(200, Json{{"access_token", "token-" + std::to_string(token_requests)},
                                      {"token_type", "Bearer"},
-                                     {"expires_in", 120}}
+                                     {"expires_in", expires_in}}
                                     .dump());
     }
     const std::string auth = header_of(r, "authorization");
@@ -121,6 +122,7 @@ class FiksRestTest : public ::testing::Test {
   std::vector<Json> pages = {Json::array({solution("digihelse")}), Json::array({solution("kobo", "Pilot")})};
   std::vector<Json> assertions;
   int token_requests = 0;
+  int expires_in = 120;
   int version = 1;
   std::string reject_token;
   std::string loop_to;
@@ -190,6 +192,17 @@ TEST_F(FiksRestTest, ReusesTheTokenAndAsksAgainOnceAfter401) {
   EXPECT_EQ(token_requests, 2);
   EXPECT_EQ(adapter->tokens_fetched(), 2);
   EXPECT_EQ(batch->fragments.size(), 2u);
+}
+
+TEST_F(FiksRestTest, ATokenIsRenewedShortlyBeforeItExpires) {
+  expires_in = 1;  // renewed after 0.8 s
+  auto adapter = make();
+  ASSERT_TRUE(testing::run_pull(*adapter, reference, &fetcher).ok());
+  ASSERT_TRUE(testing::run_pull(*adapter, reference, &fetcher).ok());
+  EXPECT_EQ(token_requests, 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(850));
+  ASSERT_TRUE(testing::run_pull(*adapter, reference, &fetcher).ok());
+  EXPECT_EQ(token_requests, 2);
 }
 
 TEST_F(FiksRestTest, A401WithAFreshTokenFailsTheRunWithoutSecrets) {
