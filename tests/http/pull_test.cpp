@@ -217,18 +217,29 @@ TEST_F(PullTest, AFakeThatDemandsAFreshTokenIsAnsweredWithOne) {
 
 TEST_F(PullTest, StoppingEitherUpstreamKeepsTheLastGoodDataAndRestartingClearsIt) {
   for (auto* server : {&fakes_->noark_server(), &fakes_->fiks_server()}) {
-    const std::string source = server == &fakes_->noark_server() ? "arkiv" : "ks-fiks";
+    const bool fiks = server == &fakes_->fiks_server();
+    const std::string source = fiks ? "ks-fiks" : "arkiv";
     SCOPED_TRACE(source);
     server->stop();
+    // A restarted issuer has forgotten the tokens it gave out: the gateway's cached one will be refused.
+    if (fiks) fakes_->fiks().revoke_tokens();
+    const int tokens_before = fakes_->fiks().tokens_issued();
     const Json stale = gateway_->wait_for(source, "stale", std::chrono::seconds(10));
     ASSERT_EQ(stale["state"], "stale") << stale.dump();
     EXPECT_EQ(held(gateway_->items()), good_);
     server->start();  // the same port
     const auto back = std::chrono::steady_clock::now();
     const Json ok = gateway_->wait_for(source, "ok", std::chrono::seconds(10));
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - back);
     EXPECT_EQ(ok["state"], "ok") << ok.dump();
-    EXPECT_LT(std::chrono::steady_clock::now() - back, std::chrono::seconds(4));  // within one interval (+ a run)
+    // Within one interval (1 s + up to 10 % jitter; measured 1.0–1.15 s), plus slack for this test's polling of
+    // /v1/sources on a busy machine.
+    EXPECT_LT(took, std::chrono::milliseconds(2000)) << source << " recovered after " << took.count() << " ms";
+    RecordProperty(source + "_recovery_ms", static_cast<int>(took.count()));
     EXPECT_EQ(held(gateway_->items()), good_);
+    if (fiks) {
+      EXPECT_EQ(fakes_->fiks().tokens_issued(), tokens_before + 1);
+    }
   }
 }
 
