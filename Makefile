@@ -22,9 +22,15 @@ demo: build
 	@echo "  sources  http://127.0.0.1:8080/v1/sources"
 	@echo "  metrics  http://127.0.0.1:8080/metrics"
 	@echo "  API      http://127.0.0.1:8080/openapi.yaml"
+	@echo "  upstreams: fake Fiks roadmap API http://127.0.0.1:8091, fake Noark 5 http://127.0.0.1:8092/api"
+	@echo "             (faults: curl -X POST 'http://127.0.0.1:8092/_fault?mode=503', then mode=none)"
 	@echo "Stop with Ctrl-C."
 	@echo ""
-	./build/veikart serve --config config/demo.yaml
+	@ln -sfn $(PRESET)/veikart-fake-upstream build/veikart-fake-upstream
+	@./build/veikart-fake-upstream --key-dir build/demo-keys --data config/demo/upstream & \
+	  fake=$$!; trap 'kill $$fake 2>/dev/null; wait $$fake 2>/dev/null' EXIT INT TERM; \
+	  for i in $$(seq 50); do [ -f build/demo-keys/fiks-demo.pem ] && break; sleep 0.1; done; \
+	  ./build/veikart serve --config config/demo.yaml
 
 # The whole suite on the release build (warnings are errors), again under ASan+UBSan, then a bounded smoke run
 # of every libFuzzer target (clang).

@@ -1,6 +1,8 @@
 #include "adapters/registry.hpp"
 
 #include "adapters/fiks_arkiv/fiks_arkiv_adapter.hpp"
+#include "adapters/fiks_rest/fiks_rest_adapter.hpp"
+#include "adapters/noark5/noark5_adapter.hpp"
 #include "adapters/spreadsheet/spreadsheet_adapter.hpp"
 #include "veikart_embedded.hpp"
 
@@ -10,6 +12,8 @@ void register_all(AdapterRegistry& registry) {
   registry.add({"spreadsheet", embedded::source_spreadsheet_schema_json(), spreadsheet::make_spreadsheet_adapter});
   registry.add({"fiks-arkiv", embedded::source_fiks_arkiv_schema_json(), fiks_arkiv::make_fiks_arkiv_adapter,
                 fiks_arkiv::make_fiks_arkiv_parser});
+  registry.add({"fiks-rest", embedded::source_fiks_rest_schema_json(), fiks_rest::make_fiks_rest_adapter});
+  registry.add({"noark5", embedded::source_noark5_schema_json(), noark5::make_noark5_adapter});
 }
 
 }  // namespace veikart::adapters

@@ -15,12 +15,14 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cstdio>
+#include <map>
 #include <mutex>
 #include <random>
 #include <thread>
 
 #include "gateway/api/api.hpp"
 #include "gateway/http/client.hpp"
+#include "gateway/http/client_settings.hpp"
 #include "gateway/http/server.hpp"
 #include "gateway/scheduler/source_monitor.hpp"
 #include "gateway/subscriptions/webhooks.hpp"
@@ -50,9 +52,9 @@ asio::awaitable<IngestReport> pull_and_apply(SourceAdapter& adapter, const Sourc
                                              const Reference& reference, Store& store,
                                              std::vector<std::filesystem::path> paths, bool dry_run,
                                              const SourceMonitor* monitor, int* attempts,
-                                             const std::atomic<bool>* stopping) {
+                                             const std::atomic<bool>* stopping, HttpFetcher* http) {
   const std::string started = now_rfc3339();
-  PullContext ctx{reference, std::move(paths)};
+  PullContext ctx{reference, std::move(paths), http};
   Expected<Batch> batch = Error{"not read"};
   std::mt19937 rng(std::random_device{}());
   for (int attempt = 1;; ++attempt) {
@@ -74,32 +76,41 @@ asio::awaitable<IngestReport> pull_and_apply(SourceAdapter& adapter, const Sourc
 
 }  // namespace
 
+Expected<std::unique_ptr<HttpFetcher>> make_source_http_client(const SourceEntry& source) {
+  if (!pulls_over_http(source.config)) return std::unique_ptr<HttpFetcher>();
+  auto options = http_client_options(source.config);
+  if (!options) return options.error();
+  try {
+    return make_http_client(std::move(*options));
+  } catch (const std::exception& e) {
+    return Error{"source '" + source.config.name + "': " + e.what()};
+  }
+}
+
 IngestReport run_source_once(const SourceEntry& source, const AdapterRegistry& registry, const Reference& reference,
                              Store& store, const std::vector<std::filesystem::path>& paths, bool dry_run) {
+  const auto failed = [&source](std::string error) {
+    IngestReport r;
+    r.source = source.config.name;
+    r.read_failed = true;
+    r.error = std::move(error);
+    return r;
+  };
   const AdapterType* type = registry.find(source.config.type);
-  if (type == nullptr) {
-    IngestReport r;
-    r.source = source.config.name;
-    r.read_failed = true;
-    r.error = "unknown adapter type '" + source.config.type + "'";
-    return r;
-  }
+  if (type == nullptr) return failed("unknown adapter type '" + source.config.type + "'");
   auto adapter = type->make(source.config);
-  if (!adapter) {
-    IngestReport r;
-    r.source = source.config.name;
-    r.read_failed = true;
-    r.error = adapter.error().message;
-    return r;
-  }
+  if (!adapter) return failed(adapter.error().message);
+  auto http = make_source_http_client(source);
+  if (!http) return failed(http.error().message);
   asio::io_context io;
   IngestReport report;
   std::exception_ptr failure;
-  asio::co_spawn(io, pull_and_apply(**adapter, source, reference, store, paths, dry_run, nullptr, nullptr, nullptr),
-                 [&](std::exception_ptr e, IngestReport r) {
-                   failure = e;
-                   report = std::move(r);
-                 });
+  asio::co_spawn(
+      io, pull_and_apply(**adapter, source, reference, store, paths, dry_run, nullptr, nullptr, nullptr, http->get()),
+      [&](std::exception_ptr e, IngestReport r) {
+        failure = e;
+        report = std::move(r);
+      });
   io.run();
   if (failure) std::rethrow_exception(failure);
   return report;
@@ -121,6 +132,7 @@ struct Running {
   SourceMonitor monitor;
   std::unique_ptr<std::atomic<bool>[]> forced;  // per source: run now (POST /v1/sources/{name}/run)
   const WebhookDispatcher* webhooks = nullptr;
+  std::map<const SourceEntry*, std::unique_ptr<HttpFetcher>> http = {};  // the HTTP client of each pulling source
 };
 
 // One run of one source, logged and counted. Coroutines here are plain functions, not capturing lambdas: their
@@ -129,10 +141,11 @@ asio::awaitable<void> run_source(Running* state, const SourceEntry* source, Sour
   ++state->runs_in_flight;
   const auto t0 = std::chrono::steady_clock::now();
   int attempts = 0;
-  IngestReport report = co_await asio::co_spawn(state->blocking,
-                                                pull_and_apply(*adapter, *source, state->reference, state->store, {},
-                                                               false, &state->monitor, &attempts, &state->stopping),
-                                                asio::use_awaitable);
+  IngestReport report = co_await asio::co_spawn(
+      state->blocking,
+      pull_and_apply(*adapter, *source, state->reference, state->store, {}, false, &state->monitor, &attempts,
+                     &state->stopping, state->http.at(source).get()),
+      asio::use_awaitable);
   --state->runs_in_flight;
   state->monitor.record(source->config.name, !report.read_failed, !report.rejected.empty(), report.error, attempts,
                         std::chrono::system_clock::now());
@@ -235,6 +248,14 @@ int serve(const GatewayConfig& config, const Reference& reference, Store& store,
                 SourceMonitor(config.scheduler),
                 std::make_unique<std::atomic<bool>[]>(config.sources.size())};
   state.first_pass_left = config.sources.size();
+  for (const auto& s : config.sources) {
+    auto http = make_source_http_client(s);
+    if (!http) {
+      log_line("error", http.error().message);
+      return 2;
+    }
+    state.http[&s] = std::move(*http);
+  }
 
   ApiContext api_context{store,    config, reference, metrics, [&state] { return state.first_pass_left.load() == 0; },
                          &registry};

@@ -15,6 +15,9 @@ namespace veikart {
 IngestReport run_source_once(const SourceEntry& source, const AdapterRegistry& registry, const Reference& reference,
                              Store& store, const std::vector<std::filesystem::path>& paths, bool dry_run);
 
+/// The HTTP client of a source that pulls over HTTP (its `http:` settings), or null for other sources.
+Expected<std::unique_ptr<HttpFetcher>> make_source_http_client(const SourceEntry& source);
+
 /// Runs the gateway until SIGINT or SIGTERM; returns the process exit code.
 int serve(const GatewayConfig& config, const Reference& reference, Store& store, const AdapterRegistry& registry);
 

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 
+#include "adapters/common/archive.hpp"
 #include "adapters/fiks_arkiv/xml_guard.hpp"
 #include "gateway/core/text.hpp"
 
@@ -211,31 +212,6 @@ std::string str(const xmlChar* s) {
 std::string without_prefix(std::string s) {
   if (const std::size_t colon = s.find(':'); colon != std::string::npos) s.erase(0, colon + 1);
   return s;
-}
-
-bool looks_canonical(std::string_view s) {
-  const std::size_t colon = s.find(':');
-  if (colon == 0 || colon == std::string_view::npos || colon + 1 == s.size()) return false;
-  if (s[0] == '-') return false;
-  for (std::size_t i = 0; i < colon; ++i) {
-    const char c = s[i];
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
-  }
-  return std::none_of(s.begin() + static_cast<std::ptrdiff_t>(colon) + 1, s.end(),
-                      [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; });
-}
-
-std::optional<std::string> iso_date(std::string_view s) {
-  if (s.size() < 10) return std::nullopt;
-  for (std::size_t i = 0; i < 10; ++i) {
-    const bool dash = i == 4 || i == 7;
-    if (dash ? s[i] != '-' : (s[i] < '0' || s[i] > '9')) return std::nullopt;
-  }
-  return std::string(s.substr(0, 10));
-}
-
-std::string number_of(const std::string& year, const std::string& sequence) {
-  return year.empty() || sequence.empty() ? std::string() : year + "/" + sequence;
 }
 
 std::string first_non_empty(std::initializer_list<std::string> candidates) {
@@ -455,12 +431,12 @@ struct Mapper {
       skipped.push_back("saksmappe at line " + std::to_string(r.line) + " has no tittel");
       return std::nullopt;
     }
-    const std::string case_number = number_of(r.get("saksaar"), r.get("sakssekvensnummer"));
+    const std::string number = case_number(r.get("saksaar"), r.get("sakssekvensnummer"));
     const std::string system_id = r.get("systemID");
     const std::string first_key = r.keys.empty() ? std::string() : r.keys.front().id;
     Decision d;
     // A new case has no number yet; its systemID or the caller's key still tell decisions apart.
-    d.case_number = first_non_empty({case_number, system_id, first_key, r.get("mappeID")});
+    d.case_number = first_non_empty({number, system_id, first_key, r.get("mappeID")});
     if (d.case_number.empty()) {
       skipped.push_back("saksmappe at line " + std::to_string(r.line) +
                         " has no saksaar/sakssekvensnummer, systemID or referanseEksternNoekkel");
@@ -473,12 +449,12 @@ struct Mapper {
 
     Json ids = Json::array();
     for (const auto& k : r.keys) add_id(ids, k.system, k.id);
-    add_id(ids, options.archive_system, case_number);
+    add_id(ids, options.archive_system, number);
 
     Fragment f;
-    f.record = first_non_empty(
-        {system_id, case_number, r.keys.empty() ? std::string() : r.keys.front().system + ":" + first_key});
-    f.id = fragment_id(r.keys, first_non_empty({system_id, case_number, first_key}));
+    f.record =
+        first_non_empty({system_id, number, r.keys.empty() ? std::string() : r.keys.front().system + ":" + first_key});
+    f.id = fragment_id(r.keys, first_non_empty({system_id, number, first_key}));
     f.where = where(r);
     f.attach_only = true;
     f.fields = Json{{"decisions", Json::array({Json(d)})}};
@@ -501,17 +477,17 @@ struct Mapper {
     std::optional<std::string> date;
     std::optional<std::string> status;
     if (r.type == "journalpost") {
-      own_number = number_of(r.get("journalaar"), r.get("journalsekvensnummer"));
+      own_number = case_number(r.get("journalaar"), r.get("journalsekvensnummer"));
       date = iso_date(r.get("journaldato"));
       status = status_text(r.get("journalstatus/kode"), r.get("journalstatus/beskrivelse"), journal_status_description);
     } else if (r.type == "moetesak") {
-      own_number = number_of(r.get("moetesaksaar"), r.get("moetesakssekvensnummer"));
+      own_number = case_number(r.get("moetesaksaar"), r.get("moetesakssekvensnummer"));
       date = iso_date(r.get("vedtak/dato"));
     }
-    std::string parent_case = number_of(r.get("referanseForelderMappe/saksnummer/saksaar"),
-                                        r.get("referanseForelderMappe/saksnummer/sakssekvensnummer"));
+    std::string parent_case = case_number(r.get("referanseForelderMappe/saksnummer/saksaar"),
+                                          r.get("referanseForelderMappe/saksnummer/sakssekvensnummer"));
     if (parent_case.empty() && in_message_case != nullptr) {
-      parent_case = number_of(in_message_case->get("saksaar"), in_message_case->get("sakssekvensnummer"));
+      parent_case = case_number(in_message_case->get("saksaar"), in_message_case->get("sakssekvensnummer"));
     }
     const std::string system_id = r.get("systemID");
     const std::string first_key = r.keys.empty() ? std::string() : r.keys.front().id;
@@ -574,18 +550,6 @@ std::string join_violations(const ErrorSink& sink, std::size_t max) {
 }
 
 }  // namespace
-
-std::optional<std::string> case_status_description(std::string_view code) {
-  static const std::map<std::string, std::string, std::less<>> codes = {{"B", "Under behandling"},
-                                                                        {"A", "Avsluttet"},
-                                                                        {"U", "Utgår"},
-                                                                        {"R", "Opprettet av saksbehandler"},
-                                                                        {"S", "Avsluttet av saksbehandler"},
-                                                                        {"P", "Unntatt prosesstyring"},
-                                                                        {"F", "Ferdig fra saksbehandler"}};
-  auto it = codes.find(code);
-  return it == codes.end() ? std::nullopt : std::optional<std::string>(it->second);
-}
 
 std::optional<std::string> journal_status_description(std::string_view code) {
   static const std::map<std::string, std::string, std::less<>> codes = {

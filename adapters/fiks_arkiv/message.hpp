@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "adapters/common/archive.hpp"
 #include "adapters/fiks_arkiv/schema_set.hpp"
 #include "gateway/core/adapter.hpp"
 
@@ -37,8 +38,9 @@ struct MessageResult {
 MessageResult read_message(std::string_view bytes, const MessageOptions& options, std::string_view label);
 
 /// The official description of a status code (code lists saksstatus, journalstatus,
-/// moeteregistreringsstatus in Schema/V1/kodelister); nullopt for unknown codes.
-std::optional<std::string> case_status_description(std::string_view code);
+/// moeteregistreringsstatus in Schema/V1/kodelister); nullopt for unknown codes. The saksstatus list is shared
+/// with the Noark 5 adapter (adapters/common/archive.hpp).
+using adapters::case_status_description;
 std::optional<std::string> journal_status_description(std::string_view code);
 
 }  // namespace veikart::adapters::fiks_arkiv

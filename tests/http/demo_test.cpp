@@ -1,9 +1,11 @@
-// The bundled demo as a user meets it: config/demo.yaml loads, every demo source is read, the feed holds at
-// least 30 valid items across at least 6 networks, and the messy Rogaland export's bad rows are reported.
+// The bundled demo as a user meets it: config/demo.yaml loads, every demo source is read (the pulling ones from
+// the fake upstreams with the demo data), the feed holds at least 30 valid items across at least 6 networks, and
+// the messy Rogaland export's bad rows are reported.
 
 #include <gtest/gtest.h>
 
 #include "adapters/registry.hpp"
+#include "fake_upstreams.hpp"
 #include "gateway/core/schema.hpp"
 #include "gateway/runtime.hpp"
 #include "http_test_support.hpp"
@@ -23,6 +25,9 @@ class DemoTest : public ::testing::Test {
     for (const auto& p : result.problems) problems += p.where + ": " + p.reason + "\n";
     ASSERT_TRUE(result.config) << problems;
     config_ = std::move(*result.config);
+    // The demo's pulling sources read the fake upstreams that `make demo` starts; here they run on free ports.
+    upstreams_ = std::make_unique<testing::FakeUpstreams>(dir_.path());
+    upstreams_->localise(config_);
     auto ref = load_reference(config_);
     ASSERT_TRUE(ref) << ref.error().message;
     reference_ = std::move(*ref);
@@ -36,6 +41,7 @@ class DemoTest : public ::testing::Test {
   GatewayConfig config_;
   Reference reference_;
   TempDir dir_;
+  std::unique_ptr<testing::FakeUpstreams> upstreams_;
   std::unique_ptr<Store> store_;
   std::vector<IngestReport> reports_;
 };
@@ -93,6 +99,22 @@ TEST_F(DemoTest, NationalSolutionsMergeNetworkRowsWithProvenanceAndConflicts) {
   for (const auto& p : item->doc["provenance"]) sources.insert(p["source"]);
   EXPECT_GE(sources.size(), 2u) << item->doc.dump(2);
   EXPECT_FALSE(item->doc["conflicts"].empty()) << item->doc.dump(2);
+}
+
+TEST_F(DemoTest, TheRoadmapApiAndTheArchiveAddItemsAndDecisions) {
+  auto plan = store_->item("ks:fiks-plan");  // only in the Fiks-style API
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(plan->doc["status"], "pilot");
+  ASSERT_EQ(plan->doc["decisions"].size(), 1u) << plan->doc.dump(2);  // linked in demo.yaml
+  EXPECT_EQ(plan->doc["decisions"][0]["case_number"], "2025/311");
+  auto kobo = store_->item("ks:kobo");  // the archive case names Digi Rogaland's case number, which the row carries
+  ASSERT_TRUE(kobo);
+  std::set<std::string> cases;
+  for (const auto& d : kobo->doc["decisions"]) cases.insert(d["case_number"]);
+  EXPECT_TRUE(cases.count("2024/587")) << kobo->doc["decisions"].dump();
+  std::set<std::string> sources;
+  for (const auto& p : kobo->doc["provenance"]) sources.insert(p["source"]);
+  EXPECT_TRUE(sources.count("ks-fiks-veikart") && sources.count("stavanger-arkiv")) << kobo->doc["provenance"].dump();
 }
 
 TEST_F(DemoTest, SecondPassChangesNothing) {
