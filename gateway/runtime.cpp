@@ -242,9 +242,12 @@ int serve(const GatewayConfig& config, const Reference& reference, Store& store,
     }
     return false;
   };
+  const std::unique_ptr<PushStore> push_store = open_sqlite_push_store(config.data_dir.string());
+  api_context.push_store = push_store.get();
   Api api(api_context);
   HttpServer server(
       io, blocking, [&api](const HttpRequest& r) { return api.handle(r); }, config.limits, &metrics);
+  server.set_push_routes(&Api::is_push);
   try {
     server.listen(config.listen_host, config.listen_port);
   } catch (const std::exception& e) {

@@ -14,4 +14,7 @@ namespace veikart {
 HttpResponse problem(int status, std::string_view slug, std::string_view title, std::string_view detail,
                      const std::vector<Issue>& errors = {}, std::string_view error_key = "pointer");
 
+/// A JSON response (application/json); invalid UTF-8 in strings is replaced, never thrown on.
+HttpResponse json_response(const Json& body, int status = 200);
+
 }  // namespace veikart

@@ -22,11 +22,18 @@ struct SourceEntry {
 };
 
 struct Limits {
-  std::size_t max_body_bytes = 10 * 1024 * 1024;
+  std::size_t max_body_bytes = 1024 * 1024;  // everything but pushes
   std::size_t max_header_bytes = 16 * 1024;
   std::chrono::seconds idle_timeout{60};
   std::chrono::seconds request_timeout{30};
   std::size_t max_connections = 1024;
+  /// Bodies of pushes (POST/PUT to the push routes) may be this large; other requests keep max_body_bytes.
+  std::size_t push_body_bytes = 32 * 1024 * 1024;
+  /// Token bucket per client (or remote address when anonymous); per_second 0 turns the limit off.
+  struct Rate {
+    double per_second = 0;
+    double burst = 0;
+  } rate;
 };
 
 struct GatewayConfig {
@@ -45,6 +52,8 @@ struct GatewayConfig {
   enum class FeedAccess { everyone, readers } feed_access = FeedAccess::everyone;
   std::vector<Client> clients;
   SchedulerPolicy scheduler;
+  /// How long the first answer to an Idempotency-Key is kept.
+  std::chrono::seconds idempotency_retention{24 * 3600};
 
   const SourceEntry* source(std::string_view name) const;
 };

@@ -82,6 +82,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   Handler handler;
   Limits limits;
   Metrics* metrics;
+  std::function<bool(std::string_view, std::string_view)> is_push;
   tcp::acceptor acceptor;
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> connections{0};
@@ -120,6 +121,13 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     res.prepare_payload();
     stream.expires_after(std::chrono::seconds(5));
     co_await http::async_write(stream, res, kUseTuple);
+  }
+
+  std::size_t body_limit_for(const http::request<http::string_body>& head) const {
+    if (!is_push) return limits.max_body_bytes;
+    const std::string_view target(head.target().data(), head.target().size());
+    const std::string_view method(head.method_string().data(), head.method_string().size());
+    return is_push(method, target.substr(0, target.find('?'))) ? limits.push_body_bytes : limits.max_body_bytes;
   }
 
   // Plain functions, not capturing lambdas, run on the blocking pool: a coroutine's parameters live in its
@@ -186,7 +194,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     while (!stopping) {
       http::request_parser<http::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
-      parser.body_limit(limits.max_body_bytes);
+      parser.body_limit(is_push ? std::max(limits.max_body_bytes, limits.push_body_bytes) : limits.max_body_bytes);
       // Between requests the idle timeout applies; once bytes arrive the whole request must come in time.
       stream.expires_after(first ? limits.request_timeout : limits.idle_timeout);
       auto [ec_header, n_header] = co_await http::async_read_header(stream, buffer, parser, kUseTuple);
@@ -210,12 +218,20 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         break;
       }
       first = false;
+      // Per-route body limit, decided from the request line before any body byte is read.
+      const std::size_t body_limit = body_limit_for(parser.get());
+      if (parser.content_length().value_or(0) > body_limit) {
+        co_await write_error(stream, 413, "Content too large",
+                             "The request body exceeds " + std::to_string(body_limit) + " bytes.");
+        break;
+      }
+      parser.body_limit(body_limit);
       stream.expires_after(limits.request_timeout);
       auto [ec, n] = co_await http::async_read(stream, buffer, parser, kUseTuple);
       (void)n;
       if (ec == http::error::body_limit) {
         co_await write_error(stream, 413, "Content too large",
-                             "The request body exceeds " + std::to_string(limits.max_body_bytes) + " bytes.");
+                             "The request body exceeds " + std::to_string(body_limit) + " bytes.");
         break;
       }
       if (ec) {
@@ -275,6 +291,10 @@ void HttpServer::listen(const std::string& host, std::uint16_t port) {
     throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message());
   }
   asio::co_spawn(a.get_executor(), impl_->accept_loop(), asio::detached);
+}
+
+void HttpServer::set_push_routes(std::function<bool(std::string_view, std::string_view)> is_push) {
+  impl_->is_push = std::move(is_push);
 }
 
 std::uint16_t HttpServer::port() const {

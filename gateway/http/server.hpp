@@ -30,6 +30,10 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
+  /// Requests for which this answers true may carry bodies up to limits.push_body_bytes; all others keep
+  /// limits.max_body_bytes. Asked once the request line and headers are in, before any body byte is read.
+  void set_push_routes(std::function<bool(std::string_view method, std::string_view path)> is_push);
+
   /// Binds and listens; throws std::runtime_error naming the address when that fails.
   void listen(const std::string& host, std::uint16_t port);
   /// The bound port (useful with port 0).
