@@ -208,3 +208,36 @@ TEST(Config, ClientsAndFeedAccess) {
 
 }  // namespace
 }  // namespace veikart
+
+namespace veikart {
+namespace {
+
+TEST(Config, PushLimitsRateAndIdempotencyRetention) {
+  testing::TempDir dir;
+  testing::write_file(dir.path() / "gw.yaml", R"(
+limits: {push_body_bytes: 5000000, rate: {per_second: 2.5, burst: 10}}
+idempotency_retention: 2h
+sources: []
+)");
+  const auto result = load_config(dir.path() / "gw.yaml", AdapterRegistry{});
+  ASSERT_TRUE(result.config) << (result.problems.empty() ? ""
+                                                         : result.problems[0].where + ": " + result.problems[0].reason);
+  EXPECT_EQ(result.config->limits.push_body_bytes, 5000000u);
+  EXPECT_DOUBLE_EQ(result.config->limits.rate.per_second, 2.5);
+  EXPECT_DOUBLE_EQ(result.config->limits.rate.burst, 10);
+  EXPECT_EQ(result.config->idempotency_retention, std::chrono::hours(2));
+
+  testing::write_file(dir.path() / "bad.yaml", R"(
+limits: {rate: {burst: 10}, push_body_bytes: 10}
+sources: []
+)");
+  const auto bad = load_config(dir.path() / "bad.yaml", AdapterRegistry{});
+  EXPECT_FALSE(bad.config);
+  std::string all;
+  for (const auto& p : bad.problems) all += p.where + ": " + p.reason + "\n";
+  EXPECT_NE(all.find("limits.rate"), std::string::npos) << all;
+  EXPECT_NE(all.find("limits.push_body_bytes"), std::string::npos) << all;
+}
+
+}  // namespace
+}  // namespace veikart
