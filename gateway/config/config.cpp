@@ -232,6 +232,14 @@ ConfigResult load_config(const std::filesystem::path& file, const AdapterRegistr
     ms("max_backoff", cfg.scheduler.max_backoff);
     ms("open_for", cfg.scheduler.open_for);
   }
+  if (doc.contains("tls") && doc["tls"].is_object()) {
+    const Json& t = doc["tls"];
+    TlsSettings tls;
+    tls.cert = resolve(cfg.base_dir, t.value("cert", ""));
+    tls.key = resolve(cfg.base_dir, t.value("key", ""));
+    tls.min_version = t.value("min_version", "1.2");
+    cfg.tls = std::move(tls);
+  }
   if (doc.contains("idempotency_retention") && doc["idempotency_retention"].is_string()) {
     if (auto d = parse_duration(doc["idempotency_retention"].get<std::string>())) cfg.idempotency_retention = *d;
   }

@@ -36,6 +36,13 @@ struct Limits {
   } rate;
 };
 
+/// HTTPS: the server speaks TLS only (no plain HTTP on the same port) and sends Strict-Transport-Security.
+struct TlsSettings {
+  std::filesystem::path cert;       // PEM certificate chain (the server's certificate first)
+  std::filesystem::path key;        // PEM private key
+  std::string min_version = "1.2";  // "1.2" or "1.3"
+};
+
 struct GatewayConfig {
   std::filesystem::path file;      // the config file as given
   std::filesystem::path base_dir;  // its folder: relative paths are relative to it
@@ -47,6 +54,7 @@ struct GatewayConfig {
   std::optional<std::filesystem::path> themes_file;
   std::vector<SourceEntry> sources;
   Limits limits;
+  std::optional<TlsSettings> tls;
   int worker_threads = 2;
   /// public: anyone may read the feed; readers: reading needs a client key with the reader (or admin) role.
   enum class FeedAccess { everyone, readers } feed_access = FeedAccess::everyone;
