@@ -56,6 +56,21 @@ std::uint16_t free_port() {
   return ntohs(addr.sin_port);
 }
 
+// Runs `veikart serve` on <dir>/gw.yaml in a child process, its stderr in <dir>/serve.log.
+pid_t start_serve(const std::filesystem::path& dir, std::uint16_t port) {
+  const pid_t child = fork();
+  if (child == 0) {
+    const std::string listen = "127.0.0.1:" + std::to_string(port);
+    const std::string cfg = (dir / "gw.yaml").string();
+    const std::string log = (dir / "serve.log").string();
+    std::freopen(log.c_str(), "w", stderr);
+    execl(VEIKART_BINARY, VEIKART_BINARY, "serve", "--config", cfg.c_str(), "--listen", listen.c_str(),
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return child;
+}
+
 std::string http_get(std::uint16_t port, const std::string& target) {
   RawClient c(port);
   if (!c.connected()) return {};
@@ -204,17 +219,8 @@ sources:
     mapping: {id: ID, title: Prosjekt, status: Status}
 )");
   const std::uint16_t port = free_port();
-  const pid_t child = fork();
+  const pid_t child = start_serve(dir.path(), port);
   ASSERT_GE(child, 0);
-  if (child == 0) {
-    const std::string listen = "127.0.0.1:" + std::to_string(port);
-    const std::string cfg = (dir.path() / "gw.yaml").string();
-    const std::string log = (dir.path() / "serve.log").string();
-    std::freopen(log.c_str(), "w", stderr);
-    execl(VEIKART_BINARY, VEIKART_BINARY, "serve", "--config", cfg.c_str(), "--listen", listen.c_str(),
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
   auto source_state = [&]() {
     const std::string raw = http_get(port, "/v1/sources");
     if (status_of(raw) != 200) return Json();
@@ -268,17 +274,8 @@ TEST(Cli, ServeTakesInventoryPushesAndAuditsThem) {
                  "  - name: drift\n    key_sha256: " +
                  admin.key_sha256 + "\n    roles: [admin]\nsources: []\n");
   const std::uint16_t port = free_port();
-  const pid_t child = fork();
+  const pid_t child = start_serve(dir.path(), port);
   ASSERT_GE(child, 0);
-  if (child == 0) {
-    const std::string listen = "127.0.0.1:" + std::to_string(port);
-    const std::string cfg = (dir.path() / "gw.yaml").string();
-    const std::string log = (dir.path() / "serve.log").string();
-    std::freopen(log.c_str(), "w", stderr);
-    execl(VEIKART_BINARY, VEIKART_BINARY, "serve", "--config", cfg.c_str(), "--listen", listen.c_str(),
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
   bool ready = false;
   for (int i = 0; i < 200 && !ready; ++i) {
     ready = status_of(http_get(port, "/readyz")) == 200;
