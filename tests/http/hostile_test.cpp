@@ -3,11 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/thread_pool.hpp>
-#include <thread>
-
-#include "gateway/http/server.hpp"
+#include "loopback_server.hpp"
 #include "push_test_support.hpp"
 
 namespace veikart {
@@ -53,17 +49,9 @@ class HostileTest : public ::testing::Test {
     limits.max_header_bytes = 16 * 1024;
     limits.request_timeout = std::chrono::seconds(2);
     limits.idle_timeout = std::chrono::seconds(2);
-    server_ = std::make_unique<HttpServer>(
-        io_, pool_, [this](const HttpRequest& r) { return api_.api().handle(r); }, limits, nullptr);
-    server_->set_push_routes(&Api::is_push);
-    server_->listen("127.0.0.1", 0);
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  void TearDown() override {
-    if (server_) server_->stop();
-    io_.stop();
-    if (thread_.joinable()) thread_.join();
-    pool_.join();
+    server_ =
+        std::make_unique<testing::LoopbackServer>([this](const HttpRequest& r) { return api_.api().handle(r); }, limits,
+                                                  [](HttpServer& s) { s.set_push_routes(&Api::is_push); });
   }
 
   // One request on a fresh connection; the raw response.
@@ -88,10 +76,7 @@ class HostileTest : public ::testing::Test {
   PushApi api_{config_with_archive()};
   std::size_t systems_ = 0;
   std::int64_t sequence_ = 0;
-  boost::asio::io_context io_;
-  boost::asio::thread_pool pool_{2};
-  std::unique_ptr<HttpServer> server_;
-  std::thread thread_;
+  std::unique_ptr<testing::LoopbackServer> server_;
 };
 
 TEST_F(HostileTest, XmlExternalEntity) {

@@ -16,6 +16,7 @@
 
 #include "gateway/http/server.hpp"
 #include "http_test_support.hpp"
+#include "loopback_server.hpp"
 
 namespace veikart {
 namespace {
@@ -95,27 +96,18 @@ class TlsTest : public ::testing::Test {
     make_certificate(cert_, key_);
     Limits limits;
     limits.request_timeout = std::chrono::seconds(2);
-    server_ = std::make_unique<HttpServer>(
-        io_, pool_, [this](const HttpRequest& r) { return api_.api().handle(r); }, limits, nullptr);
-    server_->set_tls({cert_, key_, min_version});
-    server_->listen("127.0.0.1", 0);
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  void TearDown() override {
-    if (server_) server_->stop();
-    io_.stop();
-    if (thread_.joinable()) thread_.join();
-    pool_.join();
+    server_ =
+        std::make_unique<testing::LoopbackServer>([this](const HttpRequest& r) { return api_.api().handle(r); }, limits,
+                                                  [&](HttpServer& s) {
+                                                    s.set_tls({cert_, key_, min_version});
+                                                  });
   }
 
   TempDir dir_;
   std::filesystem::path cert_ = dir_.path() / "cert.pem";
   std::filesystem::path key_ = dir_.path() / "key.pem";
   SeededApi api_{1};
-  asio::io_context io_;
-  asio::thread_pool pool_{2};
-  std::unique_ptr<HttpServer> server_;
-  std::thread thread_;
+  std::unique_ptr<testing::LoopbackServer> server_;
 };
 
 TEST_F(TlsTest, ServesHttpsWithHsts) {
