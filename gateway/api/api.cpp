@@ -512,8 +512,10 @@ HttpResponse Api::handle(const HttpRequest& request) {
     response = std::move(r);
     impl_->finish(request, response);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "veikart: %s %s failed: %s\n", request.method.c_str(), request.path.c_str(), e.what());
-    response = problem(500, "internal", "Internal error", "The request could not be completed; it has been logged.");
+    std::fprintf(stderr, "veikart: %s %s failed (request %s): %s\n", request.method.c_str(), request.path.c_str(),
+                 request_id.c_str(), e.what());
+    response = problem(500, "internal", "Internal error",
+                       "The request could not be completed; it has been logged as request " + request_id + ".");
   }
   impl_->push.record(request, request_id, route, response);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
