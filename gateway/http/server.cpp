@@ -200,6 +200,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       plain.socket().shutdown(tcp::socket::shutdown_send, ignored);
       co_return;
     }
+    if (connections > limits.max_connections) co_return;  // over the cap: not even a handshake
     beast::ssl_stream<beast::tcp_stream> secure(std::move(plain), *tls);
     secure.next_layer().expires_after(limits.request_timeout);
     auto [hec] = co_await secure.async_handshake(asio::ssl::stream_base::server, kUseTuple);
@@ -222,14 +223,16 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     while (!stopping) {
       http::request_parser<http::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
-      parser.body_limit(is_push ? std::max(limits.max_body_bytes, limits.push_body_bytes) : limits.max_body_bytes);
+      const std::size_t largest =
+          is_push ? std::max(limits.max_body_bytes, limits.push_body_bytes) : limits.max_body_bytes;
+      parser.body_limit(largest);
       // Between requests the idle timeout applies; once bytes arrive the whole request must come in time.
       beast::get_lowest_layer(stream).expires_after(first ? limits.request_timeout : limits.idle_timeout);
       auto [ec_header, n_header] = co_await http::async_read_header(stream, buffer, parser, kUseTuple);
       (void)n_header;
       if (ec_header == http::error::body_limit) {
         co_await write_error(stream, 413, "Content too large",
-                             "The request body exceeds " + std::to_string(limits.max_body_bytes) + " bytes.");
+                             "The request body exceeds " + std::to_string(largest) + " bytes.");
         break;
       }
       if (ec_header == http::error::header_limit) {
