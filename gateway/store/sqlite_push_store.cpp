@@ -79,14 +79,12 @@ class SqlitePushStore final : public PushStore {
   void replace_systems(const std::string& client, const std::vector<SystemRecord>& records) override {
     in_transaction([&] {
       Stmt(writer_, "DELETE FROM systems WHERE reported_by = ?").bind(1, client).run();
-      for (const auto& r : records) put_system(r);
+      put_systems(records);
     });
   }
 
   void upsert_systems(const std::vector<SystemRecord>& records) override {
-    in_transaction([&] {
-      for (const auto& r : records) put_system(r);
-    });
+    in_transaction([&] { put_systems(records); });
   }
 
   std::vector<SystemRecord> systems_of(const std::string& municipality) override {
@@ -229,17 +227,20 @@ class SqlitePushStore final : public PushStore {
     }
   }
 
-  void put_system(const SystemRecord& r) {
+  void put_systems(const std::vector<SystemRecord>& records) {
     Stmt s(writer_,
            "INSERT OR REPLACE INTO systems(reported_by, municipality, category, product, vendor, vendor_orgnr, "
            "version, hosting, contract_end, capabilities, reported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    s.bind(1, r.reported_by).bind(2, r.municipality).bind(3, r.category).bind(4, r.product);
-    bind_optional(s, 5, r.vendor);
-    bind_optional(s, 6, r.vendor_orgnr);
-    bind_optional(s, 7, r.version);
-    s.bind(8, r.hosting);
-    bind_optional(s, 9, r.contract_end);
-    s.bind(10, Json(r.capabilities).dump()).bind(11, r.reported_at).run();
+    for (const auto& r : records) {
+      s.reset();
+      s.bind(1, r.reported_by).bind(2, r.municipality).bind(3, r.category).bind(4, r.product);
+      bind_optional(s, 5, r.vendor);
+      bind_optional(s, 6, r.vendor_orgnr);
+      bind_optional(s, 7, r.version);
+      s.bind(8, r.hosting);
+      bind_optional(s, 9, r.contract_end);
+      s.bind(10, Json(r.capabilities).dump()).bind(11, r.reported_at).run();
+    }
   }
 
   Db writer_;
