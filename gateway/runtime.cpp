@@ -270,10 +270,14 @@ int serve(const GatewayConfig& config, const Reference& reference, Store& store,
     }
     return false;
   };
+  const std::unique_ptr<PushStore> push_store = open_sqlite_push_store(config.data_dir.string());
+  api_context.push_store = push_store.get();
   Api api(api_context);
   HttpServer server(
       io, blocking, [&api](const HttpRequest& r) { return api.handle(r); }, config.limits, &metrics);
+  server.set_push_routes(&Api::is_push);
   try {
+    if (config.tls) server.set_tls(*config.tls);
     server.listen(config.listen_host, config.listen_port);
   } catch (const std::exception& e) {
     log_line("error", e.what());
@@ -310,8 +314,9 @@ int serve(const GatewayConfig& config, const Reference& reference, Store& store,
     asio::co_spawn(state.io, drain_and_stop(&state, &server), asio::detached);
   });
 
-  log_line("info", "listening on http://" + config.listen_host + ":" + std::to_string(server.port()) + " with " +
-                       std::to_string(config.sources.size()) + " sources; store in " + config.data_dir.string());
+  log_line("info", std::string("listening on ") + (config.tls ? "https://" : "http://") + config.listen_host + ":" +
+                       std::to_string(server.port()) + " with " + std::to_string(config.sources.size()) +
+                       " sources; store in " + config.data_dir.string());
   std::vector<std::thread> threads;
   for (int i = 1; i < config.worker_threads; ++i) threads.emplace_back([&] { io.run(); });
   io.run();

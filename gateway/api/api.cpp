@@ -10,9 +10,12 @@
 #include <mutex>
 #include <set>
 
+#include "gateway/api/access.hpp"
 #include "gateway/api/problem.hpp"
+#include "gateway/api/push.hpp"
 #include "gateway/api/stream.hpp"
 #include "gateway/api/subscriptions_api.hpp"
+#include "gateway/core/system_record.hpp"
 #include "gateway/core/text.hpp"
 #include "gateway/feeds/feeds.hpp"
 #include "gateway/pipeline/ingest.hpp"
@@ -30,20 +33,6 @@ const std::set<std::string> kStatuses = {"idea",  "assessed",    "prioritised", 
                                          "ready", "rolling_out", "in_operation", "paused",         "cancelled"};
 const std::set<std::string> kKinds = {"national_solution", "regional_project", "local_project", "joint_procurement",
                                       "competence_programme"};
-
-bool valid_iso_date(const std::string& s) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
-  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
-    if (s[i] < '0' || s[i] > '9') return false;
-  }
-  const int y = std::stoi(s.substr(0, 4));
-  const int m = std::stoi(s.substr(5, 2));
-  const int d = std::stoi(s.substr(8, 2));
-  if (m < 1 || m > 12 || d < 1) return false;
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return d <= kDays[m - 1] + (m == 2 && leap ? 1 : 0);
-}
 
 bool parse_int(const std::string& s, long long& out) {
   if (s.empty() || s.size() > 18) return false;
@@ -118,100 +107,12 @@ struct Api::Impl {
   ApiContext ctx;
   Authenticator auth;
 
-  static HttpResponse unauthorized(const std::string& detail, bool bad_token) {
-    auto r = problem(401, "unauthorized", "Authentication required", detail);
-    r.set_header("WWW-Authenticate",
-                 bad_token ? "Bearer realm=\"veikart\", error=\"invalid_token\"" : "Bearer realm=\"veikart\"");
-    return r;
-  }
-
-  // Reading the feed: open to all, or to clients with the reader (or admin) role when feed_access is readers.
-  std::optional<HttpResponse> require_feed(const Identity& id) const {
-    if (id.kind == Identity::Kind::invalid) return unauthorized(id.problem, true);
-    if (ctx.config.feed_access == GatewayConfig::FeedAccess::everyone) return std::nullopt;
-    if (id.kind == Identity::Kind::anonymous) {
-      return unauthorized("Reading this feed needs an API key with the reader role.", false);
-    }
-    if (id.client->has(Role::reader) || id.client->has(Role::admin)) return std::nullopt;
-    return problem(403, "forbidden", "Not allowed",
-                   "Client '" + id.client->name + "' does not have the reader role needed to read the feed.");
-  }
-
-  // Writing: a client with one of the roles; with no clients configured, only processes on this machine.
+  std::optional<HttpResponse> require_feed(const Identity& id) const { return veikart::require_feed(ctx.config, id); }
   std::optional<HttpResponse> require_role(const HttpRequest& req, const Identity& id,
                                            std::initializer_list<Role> roles, const std::string& what) const {
-    if (id.kind == Identity::Kind::invalid) return unauthorized(id.problem, true);
-    if (!auth.has_clients()) {
-      if (is_loopback_address(req.remote_address)) return std::nullopt;
-      return problem(403, "forbidden", "Only from this machine",
-                     what + " is accepted only from this machine until API clients are configured.");
-    }
-    if (id.kind == Identity::Kind::anonymous) return unauthorized(what + " needs an API key.", false);
-    for (const Role r : roles) {
-      if (id.client->has(r)) return std::nullopt;
-    }
-    return problem(403, "forbidden", "Not allowed",
-                   "Client '" + id.client->name + "' does not have a role that allows " + what + ".");
+    return veikart::require_role(auth, req, id, roles, what);
   }
-  std::mutex parsers_mutex;
-  // One parser per source, made on first use; parsing for one source is serialised (parsers may cache state).
-  std::map<std::string, std::pair<std::unique_ptr<std::mutex>, std::unique_ptr<PayloadParser>>> parsers;
-
-  // POST /v1/sources/{name}/messages: a payload pushed to a source, answered with a receipt.
-  HttpResponse push_message(const HttpRequest& req, const Identity& id, const std::string& name) {
-    const SourceEntry* source = ctx.config.source(name);
-    if (source == nullptr) return problem(404, "not-found", "No such source", "There is no source '" + name + "'.");
-    const AdapterType* type = ctx.registry ? ctx.registry->find(source->config.type) : nullptr;
-    if (type == nullptr || !type->make_parser) {
-      return problem(404, "not-found", "Source takes no pushed messages",
-                     "Source '" + name + "' (type " + source->config.type + ") does not accept pushed messages.");
-    }
-    if (auto denied = require_role(req, id, {Role::publisher, Role::admin}, "pushing messages")) return *denied;
-    std::mutex* lock = nullptr;
-    PayloadParser* parser = nullptr;
-    {
-      std::lock_guard guard(parsers_mutex);
-      auto it = parsers.find(name);
-      if (it == parsers.end()) {
-        auto made = type->make_parser(source->config);
-        if (!made) {
-          return problem(500, "internal", "Source cannot parse", "Source '" + name + "': " + made.error().message);
-        }
-        it = parsers.emplace(name, std::make_pair(std::make_unique<std::mutex>(), std::move(*made))).first;
-      }
-      lock = it->second.first.get();
-      parser = it->second.second.get();
-    }
-    const std::string started = now_rfc3339();
-    std::lock_guard serial(*lock);
-    auto batch = parser->parse(req.body, req.header("content-type"), ctx.reference);
-    if (!batch) {
-      const int status = batch.error().status >= 400 && batch.error().status < 500 ? batch.error().status : 400;
-      return problem(status, status == 415 ? "unsupported-media-type" : "invalid-message", "Message not accepted",
-                     batch.error().message);
-    }
-    batch->snapshot = false;  // a push adds to what the source has; it never withdraws records
-    const auto t0 = std::chrono::steady_clock::now();
-    IngestReport report =
-        ingest_batch(ctx.store, {name, source->config.type, source->precedence}, batch, false, started, "push");
-    ctx.metrics.observe_run(name, report.run.status, report.accepted, static_cast<int>(report.rejected.size()),
-                            report.unchanged, report.removed,
-                            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    if (report.accepted + report.unchanged + report.unlinked == 0 && !report.rejected.empty()) {
-      return problem(422, "rejected", "Nothing in the message was accepted",
-                     std::to_string(report.rejected.size()) + " record(s) rejected; see errors.", report.rejected,
-                     "element");
-    }
-    Json receipt = {{"source", name},
-                    {"run", report.run.id},
-                    {"accepted", report.accepted},
-                    {"unchanged", report.unchanged},
-                    {"unlinked", report.unlinked},
-                    {"rejected", issues_to_json(report.rejected, "element")},
-                    {"warnings", issues_to_json(report.warnings, "element")},
-                    {"changed_items", report.changed_items}};
-    return json_response(receipt);
-  }
+  PushRoutes push{ctx, auth};
 
   // The roadmap filters shared by the JSON feed and the other formats; paging only for JSON.
   RoadmapQuery parse_roadmap_query(const HttpRequest& req, bool paged, std::vector<Issue>& errors) {
@@ -533,6 +434,7 @@ struct Api::Impl {
         return handler();
       });
     };
+    if (auto pushed = push.route(req, id)) return std::move(*pushed);
     if (p == "/v1/roadmap") return feed_get("/v1/roadmap", [&] { return roadmap(req); });
     for (const char* format : {"atom", "ics", "csv"}) {
       if (p == std::string("/v1/roadmap.") + format) {
@@ -584,15 +486,6 @@ struct Api::Impl {
                 problem(503, "not-running", "Scheduler not running", "Sources run only while the gateway serves.")};
       }
       return {route_name, json_response({{"source", name}, {"queued", true}}, 202)};
-    }
-    if (p.starts_with("/v1/sources/") && p.ends_with("/messages") && p.size() > 21) {
-      const std::string name = p.substr(12, p.size() - 12 - 9);
-      if (req.method != "POST") {
-        auto r = problem(405, "method-not-allowed", "Method not allowed", "Use POST to push a message.");
-        r.set_header("Allow", "POST");
-        return {"/v1/sources/{name}/messages", std::move(r)};
-      }
-      return {"/v1/sources/{name}/messages", push_message(req, id, name)};
     }
     if (p == "/v1/subscriptions" || p.starts_with("/v1/subscriptions/")) {
       if (auto denied = require_role(req, id, {Role::reader, Role::admin}, "managing webhook subscriptions")) {
@@ -652,18 +545,24 @@ HttpResponse Api::handle(const HttpRequest& request) {
   const auto start = std::chrono::steady_clock::now();
   std::string route = "unmatched";
   HttpResponse response;
+  const std::string request_id = new_request_id();
   try {
-    auto [name, r] = impl_->route(request);
+    auto [name, r] = impl_->push.guard(request, [this, &request] { return impl_->route(request); });
     route = std::move(name);
     response = std::move(r);
     impl_->finish(request, response);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "veikart: %s %s failed: %s\n", request.method.c_str(), request.path.c_str(), e.what());
-    response = problem(500, "internal", "Internal error", "The request could not be completed; it has been logged.");
+    std::fprintf(stderr, "veikart: %s %s failed (request %s): %s\n", request.method.c_str(), request.path.c_str(),
+                 request_id.c_str(), e.what());
+    response = problem(500, "internal", "Internal error",
+                       "The request could not be completed; it has been logged as request " + request_id + ".");
   }
+  impl_->push.record(request, request_id, route, response);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   impl_->ctx.metrics.observe_request(route, response.status, seconds);
   return response;
 }
+
+bool Api::is_push(std::string_view method, std::string_view path) { return PushRoutes::is_push(method, path); }
 
 }  // namespace veikart

@@ -11,6 +11,7 @@
 #include "gateway/config/config.hpp"
 #include "gateway/http/http_types.hpp"
 #include "gateway/scheduler/source_monitor.hpp"
+#include "gateway/store/push_store.hpp"
 #include "gateway/store/store.hpp"
 
 namespace veikart {
@@ -30,6 +31,8 @@ struct ApiContext {
   const SourceMonitor* monitor = nullptr;
   /// Asks the scheduler to run a source now; false for an unknown source. Empty outside `serve`.
   std::function<bool(const std::string&)> trigger_run = {};
+  /// Inventories, idempotency keys and the audit log; null disables those routes (503) and features.
+  PushStore* push_store = nullptr;
 };
 
 class Api {
@@ -41,6 +44,10 @@ class Api {
 
   /// Handles one complete request. Never throws: unexpected failures become 500 problems.
   HttpResponse handle(const HttpRequest& request);
+
+  /// True for the routes whose bodies may be as large as limits.push_body_bytes (the server asks before it
+  /// reads a body).
+  static bool is_push(std::string_view method, std::string_view path);
 
  private:
   struct Impl;

@@ -203,6 +203,12 @@ ConfigResult load_config(const std::filesystem::path& file, const AdapterRegistr
       cfg.limits.max_header_bytes = l["max_header_bytes"].get<std::size_t>();
     if (l.contains("max_connections") && l["max_connections"].is_number_integer())
       cfg.limits.max_connections = l["max_connections"].get<std::size_t>();
+    if (l.contains("push_body_bytes") && l["push_body_bytes"].is_number_integer())
+      cfg.limits.push_body_bytes = l["push_body_bytes"].get<std::size_t>();
+    if (l.contains("rate") && l["rate"].is_object()) {
+      cfg.limits.rate.per_second = l["rate"].value("per_second", 0.0);
+      cfg.limits.rate.burst = l["rate"].value("burst", cfg.limits.rate.per_second);
+    }
     if (l.contains("idle_timeout") && l["idle_timeout"].is_string()) {
       if (auto d = parse_duration(l["idle_timeout"].get<std::string>())) cfg.limits.idle_timeout = *d;
     }
@@ -257,6 +263,17 @@ ConfigResult load_config(const std::filesystem::path& file, const AdapterRegistr
     if (sub.contains("max_per_client") && sub["max_per_client"].is_number_integer()) {
       cfg.webhooks.max_per_owner = sub["max_per_client"].get<int>();
     }
+  }
+  if (doc.contains("tls") && doc["tls"].is_object()) {
+    const Json& t = doc["tls"];
+    TlsSettings tls;
+    tls.cert = resolve(cfg.base_dir, t.value("cert", ""));
+    tls.key = resolve(cfg.base_dir, t.value("key", ""));
+    tls.min_version = t.value("min_version", "1.2");
+    cfg.tls = std::move(tls);
+  }
+  if (doc.contains("idempotency_retention") && doc["idempotency_retention"].is_string()) {
+    if (auto d = parse_duration(doc["idempotency_retention"].get<std::string>())) cfg.idempotency_retention = *d;
   }
   if (doc.value("feed_access", "public") == "readers") cfg.feed_access = GatewayConfig::FeedAccess::readers;
   if (doc.contains("clients") && doc["clients"].is_array()) {

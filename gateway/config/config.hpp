@@ -23,11 +23,25 @@ struct SourceEntry {
 };
 
 struct Limits {
-  std::size_t max_body_bytes = 10 * 1024 * 1024;
+  std::size_t max_body_bytes = 1024 * 1024;  // everything but pushes
   std::size_t max_header_bytes = 16 * 1024;
   std::chrono::seconds idle_timeout{60};
   std::chrono::seconds request_timeout{30};
   std::size_t max_connections = 1024;
+  /// Bodies of pushes (POST/PUT to the push routes) may be this large; other requests keep max_body_bytes.
+  std::size_t push_body_bytes = 32 * 1024 * 1024;
+  /// Token bucket per client (or remote address when anonymous); per_second 0 turns the limit off.
+  struct Rate {
+    double per_second = 0;
+    double burst = 0;
+  } rate;
+};
+
+/// HTTPS: the server speaks TLS only (no plain HTTP on the same port) and sends Strict-Transport-Security.
+struct TlsSettings {
+  std::filesystem::path cert;       // PEM certificate chain (the server's certificate first)
+  std::filesystem::path key;        // PEM private key
+  std::string min_version = "1.2";  // "1.2" or "1.3"
 };
 
 struct GatewayConfig {
@@ -41,12 +55,15 @@ struct GatewayConfig {
   std::optional<std::filesystem::path> themes_file;
   std::vector<SourceEntry> sources;
   Limits limits;
+  std::optional<TlsSettings> tls;
   int worker_threads = 2;
   /// public: anyone may read the feed; readers: reading needs a client key with the reader (or admin) role.
   enum class FeedAccess { everyone, readers } feed_access = FeedAccess::everyone;
   std::vector<Client> clients;
   SchedulerPolicy scheduler;
   WebhookSettings webhooks;  // the `subscriptions:` block
+  /// How long the first answer to an Idempotency-Key is kept.
+  std::chrono::seconds idempotency_retention{24 * 3600};
 
   const SourceEntry* source(std::string_view name) const;
 };

@@ -106,6 +106,8 @@ struct AdapterType {
   ParserFactory make_parser = {};
 };
 
+class InventoryParser;  // gateway/core/system_record.hpp
+
 /// Maps config type names to adapter factories. Filled by one explicit list (adapters/registry.cpp).
 class AdapterRegistry {
  public:
@@ -113,8 +115,13 @@ class AdapterRegistry {
   const AdapterType* find(std::string_view type) const;
   std::vector<std::string> types() const;
 
+  /// The push receiver for system inventories (PUT /v1/inventories/{client}); null until one is registered.
+  void set_inventory_parser(std::shared_ptr<const InventoryParser> parser) { inventory_ = std::move(parser); }
+  const InventoryParser* inventory_parser() const { return inventory_.get(); }
+
  private:
   std::map<std::string, AdapterType, std::less<>> types_;
+  std::shared_ptr<const InventoryParser> inventory_;
 };
 
 }  // namespace veikart

@@ -282,3 +282,15 @@ std::string slugify(std::string_view utf8) {
 }
 
 }  // namespace veikart
+
+namespace veikart {
+
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+}  // namespace veikart

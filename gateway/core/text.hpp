@@ -20,6 +20,9 @@ std::string_view strip_utf8_bom(std::string_view bytes);
 /// punctuation dropped, white space collapsed to one space, trimmed. "Innføring " and "INNFORING" match.
 std::string fold(std::string_view utf8);
 
+/// ASCII letters to lower case; other bytes unchanged (media types, header names).
+std::string ascii_lower(std::string_view s);
+
 /// Trims ASCII white space (and non-breaking spaces) at both ends.
 std::string_view trim(std::string_view s);
 

@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -17,6 +18,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <cstdio>
 
 #include "gateway/api/metrics.hpp"
@@ -50,9 +52,12 @@ HttpRequest to_request(const http::request<http::string_body>& in, const std::st
   return r;
 }
 
-http::response<http::string_body> to_beast(HttpResponse&& in, unsigned version, bool keep_alive, bool head) {
+constexpr const char* kHsts = "max-age=31536000";
+
+http::response<http::string_body> to_beast(HttpResponse&& in, unsigned version, bool keep_alive, bool head, bool tls) {
   http::response<http::string_body> out{static_cast<http::status>(in.status), version};
   out.set(http::field::server, "veikart");
+  if (tls) out.set(http::field::strict_transport_security, kHsts);
   for (auto& [k, v] : in.headers) out.set(k, v);
   const std::size_t size = in.body.size();
   out.body() = head ? std::string() : std::move(in.body);
@@ -82,6 +87,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   Handler handler;
   Limits limits;
   Metrics* metrics;
+  std::function<bool(std::string_view, std::string_view)> is_push;
+  std::unique_ptr<asio::ssl::context> tls;  // set: every connection is TLS
   tcp::acceptor acceptor;
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> connections{0};
@@ -111,15 +118,23 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     }
   }
 
-  asio::awaitable<void> write_error(beast::tcp_stream& stream, int status, std::string_view title,
-                                    std::string_view detail) {
+  template <class Stream>
+  asio::awaitable<void> write_error(Stream& stream, int status, std::string_view title, std::string_view detail) {
     http::response<http::string_body> res{static_cast<http::status>(status), 11};
+    if (tls) res.set(http::field::strict_transport_security, kHsts);
     res.set(http::field::content_type, "application/problem+json");
     res.set(http::field::connection, "close");
     res.body() = plain_problem(status, title, detail);
     res.prepare_payload();
-    stream.expires_after(std::chrono::seconds(5));
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(5));
     co_await http::async_write(stream, res, kUseTuple);
+  }
+
+  std::size_t body_limit_for(const http::request<http::string_body>& head) const {
+    if (!is_push) return limits.max_body_bytes;
+    const std::string_view target(head.target().data(), head.target().size());
+    const std::string_view method(head.method_string().data(), head.method_string().size());
+    return is_push(method, target.substr(0, target.find('?'))) ? limits.push_body_bytes : limits.max_body_bytes;
   }
 
   // Plain functions, not capturing lambdas, run on the blocking pool: a coroutine's parameters live in its
@@ -133,13 +148,15 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
   // Writes the headers, then whatever the stream produces until it is done, the client leaves, a write stalls
   // (a consumer that cannot keep up is cut off rather than buffered for) or the server stops.
-  asio::awaitable<void> stream_body(beast::tcp_stream& stream, HttpResponse result, unsigned version) {
+  template <class Stream>
+  asio::awaitable<void> stream_body(Stream& stream, HttpResponse result, unsigned version) {
     http::response<http::empty_body> head{static_cast<http::status>(result.status), version};
     head.set(http::field::server, "veikart");
+    if (tls) head.set(http::field::strict_transport_security, kHsts);
     for (auto& [k, v] : result.headers) head.set(k, v);
     head.keep_alive(false);
     http::response_serializer<http::empty_body> sr{head};
-    stream.expires_after(limits.request_timeout);
+    beast::get_lowest_layer(stream).expires_after(limits.request_timeout);
     auto [hec, hn] = co_await http::async_write_header(stream, sr, kUseTuple);
     (void)hn;
     if (hec) co_return;
@@ -148,7 +165,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     while (!stopping) {
       ResponseStream::Chunk chunk = co_await asio::co_spawn(blocking, next_chunk(body), asio::use_awaitable);
       if (!chunk.data.empty()) {
-        stream.expires_after(kStreamWriteTimeout);
+        beast::get_lowest_layer(stream).expires_after(kStreamWriteTimeout);
         auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(chunk.data), kUseTuple);
         (void)wn;
         if (wec) co_return;
@@ -176,7 +193,27 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       auto ep = socket.remote_endpoint(ec);
       if (!ec) remote = ep.address().to_string();
     }
-    beast::tcp_stream stream(std::move(socket));
+    beast::tcp_stream plain(std::move(socket));
+    if (!tls) {
+      co_await serve(plain, std::move(remote));
+      boost::system::error_code ignored;
+      plain.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      co_return;
+    }
+    if (connections > limits.max_connections) co_return;  // over the cap: not even a handshake
+    beast::ssl_stream<beast::tcp_stream> secure(std::move(plain), *tls);
+    secure.next_layer().expires_after(limits.request_timeout);
+    auto [hec] = co_await secure.async_handshake(asio::ssl::stream_base::server, kUseTuple);
+    if (hec) co_return;  // not TLS, an old version, or too slow: nothing to answer in
+    co_await serve(secure, std::move(remote));
+    secure.next_layer().expires_after(std::chrono::seconds(5));
+    auto [sec] = co_await secure.async_shutdown(kUseTuple);
+    (void)sec;
+  }
+
+  // The request loop on one connection, plain or TLS.
+  template <class Stream>
+  asio::awaitable<void> serve(Stream& stream, std::string remote) {
     if (connections > limits.max_connections) {
       co_await write_error(stream, 503, "Too many connections", "The server is at its connection limit; retry later.");
       co_return;
@@ -186,14 +223,16 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     while (!stopping) {
       http::request_parser<http::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
-      parser.body_limit(limits.max_body_bytes);
+      const std::size_t largest =
+          is_push ? std::max(limits.max_body_bytes, limits.push_body_bytes) : limits.max_body_bytes;
+      parser.body_limit(largest);
       // Between requests the idle timeout applies; once bytes arrive the whole request must come in time.
-      stream.expires_after(first ? limits.request_timeout : limits.idle_timeout);
+      beast::get_lowest_layer(stream).expires_after(first ? limits.request_timeout : limits.idle_timeout);
       auto [ec_header, n_header] = co_await http::async_read_header(stream, buffer, parser, kUseTuple);
       (void)n_header;
       if (ec_header == http::error::body_limit) {
         co_await write_error(stream, 413, "Content too large",
-                             "The request body exceeds " + std::to_string(limits.max_body_bytes) + " bytes.");
+                             "The request body exceeds " + std::to_string(largest) + " bytes.");
         break;
       }
       if (ec_header == http::error::header_limit) {
@@ -210,12 +249,20 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         break;
       }
       first = false;
-      stream.expires_after(limits.request_timeout);
+      // Per-route body limit, decided from the request line before any body byte is read.
+      const std::size_t body_limit = body_limit_for(parser.get());
+      if (parser.content_length().value_or(0) > body_limit) {
+        co_await write_error(stream, 413, "Content too large",
+                             "The request body exceeds " + std::to_string(body_limit) + " bytes.");
+        break;
+      }
+      parser.body_limit(body_limit);
+      beast::get_lowest_layer(stream).expires_after(limits.request_timeout);
       auto [ec, n] = co_await http::async_read(stream, buffer, parser, kUseTuple);
       (void)n;
       if (ec == http::error::body_limit) {
         co_await write_error(stream, 413, "Content too large",
-                             "The request body exceeds " + std::to_string(limits.max_body_bytes) + " bytes.");
+                             "The request body exceeds " + std::to_string(body_limit) + " bytes.");
         break;
       }
       if (ec) {
@@ -236,8 +283,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         co_await stream_body(stream, std::move(result), req.version());
         break;  // a streamed body ends with the connection
       }
-      auto res = to_beast(std::move(result), req.version(), keep_alive, head);
-      stream.expires_after(limits.request_timeout);
+      auto res = to_beast(std::move(result), req.version(), keep_alive, head, tls != nullptr);
+      beast::get_lowest_layer(stream).expires_after(limits.request_timeout);
       if (head) {
         http::response_serializer<http::string_body> sr{res};
         auto [wec, wn] = co_await http::async_write_header(stream, sr, kUseTuple);
@@ -250,8 +297,6 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       }
       if (!keep_alive) break;
     }
-    boost::system::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
 };
 
@@ -275,6 +320,30 @@ void HttpServer::listen(const std::string& host, std::uint16_t port) {
     throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message());
   }
   asio::co_spawn(a.get_executor(), impl_->accept_loop(), asio::detached);
+}
+
+void HttpServer::set_push_routes(std::function<bool(std::string_view, std::string_view)> is_push) {
+  impl_->is_push = std::move(is_push);
+}
+
+void HttpServer::set_tls(const TlsSettings& settings) {
+  auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+  ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                   asio::ssl::context::no_sslv3 | asio::ssl::context::single_dh_use);
+  const int min = settings.min_version == "1.3" ? TLS1_3_VERSION : TLS1_2_VERSION;
+  if (settings.min_version != "1.2" && settings.min_version != "1.3") {
+    throw std::runtime_error("tls.min_version: expected \"1.2\" or \"1.3\", got '" + settings.min_version + "'");
+  }
+  SSL_CTX_set_min_proto_version(ctx->native_handle(), min);
+  boost::system::error_code ec;
+  ctx->use_certificate_chain_file(settings.cert.string(), ec);
+  if (ec) throw std::runtime_error("tls.cert: cannot use " + settings.cert.string() + ": " + ec.message());
+  ctx->use_private_key_file(settings.key.string(), asio::ssl::context::pem, ec);
+  if (ec) throw std::runtime_error("tls.key: cannot use " + settings.key.string() + ": " + ec.message());
+  if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
+    throw std::runtime_error("tls.key: " + settings.key.string() + " does not belong to the certificate");
+  }
+  impl_->tls = std::move(ctx);
 }
 
 std::uint16_t HttpServer::port() const {

@@ -30,6 +30,14 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
+  /// Requests for which this answers true may carry bodies up to limits.push_body_bytes; all others keep
+  /// limits.max_body_bytes. Asked once the request line and headers are in, before any body byte is read.
+  void set_push_routes(std::function<bool(std::string_view method, std::string_view path)> is_push);
+
+  /// Serves HTTPS only, with Strict-Transport-Security on every response. Throws std::runtime_error naming
+  /// the setting when the certificate or key cannot be used. Call before listen().
+  void set_tls(const TlsSettings& settings);
+
   /// Binds and listens; throws std::runtime_error naming the address when that fails.
   void listen(const std::string& host, std::uint16_t port);
   /// The bound port (useful with port 0).

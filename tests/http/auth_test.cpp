@@ -5,6 +5,7 @@
 
 #include "gateway/auth/auth.hpp"
 #include "http_test_support.hpp"
+#include "push_test_support.hpp"
 
 namespace veikart {
 namespace {
@@ -184,6 +185,68 @@ TEST(Auth, KeysAndScopes) {
   EXPECT_EQ(id.client->name, "x");
   r.headers = {};
   EXPECT_EQ(auth.identify(r).kind, Identity::Kind::anonymous);
+}
+
+}  // namespace
+}  // namespace veikart
+
+namespace veikart {
+namespace {
+
+using testing::PushApi;
+using testing::system_record;
+
+// The push routes × (no key, wrong key, reader, publisher, inventory in scope, inventory out of scope, admin).
+struct Expect {
+  std::string method, target, body;
+  int none, reader, publisher, in_scope, out_of_scope, admin;
+};
+
+TEST(PushAuthMatrix, EveryNewRouteByRole) {
+  for (const auto access : {GatewayConfig::FeedAccess::everyone, GatewayConfig::FeedAccess::readers}) {
+    GatewayConfig config;
+    config.feed_access = access;
+    PushApi api(config);
+    const bool open = access == GatewayConfig::FeedAccess::everyone;
+    const std::string agder = Json::array({system_record("4204")}).dump();
+    const std::string schedule = Json({{"items",
+                                        {{{"id", "ks:x"},
+                                          {"title", "X"},
+                                          {"kind", "national_solution"},
+                                          {"status", "idea"},
+                                          {"owner", {{"type", "ks"}, {"id", "ks"}, {"name", "KS"}}}}}}})
+                                     .dump();
+    // "Out of scope" is ikt-rogaland (11*): on ikt-agder's path it is not its inventory, on its own path the
+    // record (4204) is outside its municipalities; both are 403.
+    const std::vector<Expect> table = {
+        {"PUT", "/v1/inventories/ikt-agder", agder, 401, 403, 403, 200, 403, 200},
+        {"POST", "/v1/inventories/ikt-agder/records", agder, 401, 403, 403, 200, 403, 200},
+        {"PUT", "/v1/inventories/ikt-rogaland", agder, 401, 403, 403, 403, 403, 403},
+        {"POST", "/v1/schedules", schedule, 401, 403, 200, 403, 403, 200},
+        {"GET", "/v1/municipalities/4204/systems", "", open ? 200 : 401, 200, open ? 200 : 403, open ? 200 : 403,
+         open ? 200 : 403, 200},
+        {"GET", "/v1/audit", "", 401, 403, 403, 403, 403, 200},
+    };
+    for (const auto& e : table) {
+      const std::string what = e.method + " " + e.target + (open ? " (public feed)" : " (readers only)");
+      EXPECT_EQ(api.send(e.method, e.target, "", e.body).status, e.none) << what;
+      EXPECT_EQ(api.send(e.method, e.target, "vk_wrong", e.body).status, 401) << what;
+      EXPECT_EQ(api.send(e.method, e.target, api.keys.reader.key, e.body).status, e.reader) << what;
+      EXPECT_EQ(api.send(e.method, e.target, api.keys.publisher.key, e.body).status, e.publisher) << what;
+      EXPECT_EQ(api.send(e.method, e.target, api.keys.agder.key, e.body).status, e.in_scope) << what;
+      EXPECT_EQ(api.send(e.method, e.target, api.keys.rogaland.key, e.body).status, e.out_of_scope) << what;
+      EXPECT_EQ(api.send(e.method, e.target, api.keys.admin.key, e.body).status, e.admin) << what;
+    }
+  }
+}
+
+TEST(PushAuthMatrix, WithoutClientsPushesAreLoopbackOnly) {
+  PushApi api(GatewayConfig{}, false);
+  const std::string agder = Json::array({system_record("4204")}).dump();
+  EXPECT_EQ(api.send("PUT", "/v1/inventories/ikt-agder", "", agder, "application/json", {}, "192.0.2.7").status, 403);
+  EXPECT_EQ(api.send("PUT", "/v1/inventories/ikt-agder", "", agder, "application/json", {}, "127.0.0.1").status, 200);
+  EXPECT_EQ(api.send("GET", "/v1/audit", "", "", "", {}, "127.0.0.1").status, 200);
+  EXPECT_EQ(api.send("GET", "/v1/audit", "", "", "", {}, "192.0.2.7").status, 403);
 }
 
 }  // namespace

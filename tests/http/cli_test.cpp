@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "gateway/auth/auth.hpp"
 #include "http_test_support.hpp"
 
 namespace veikart {
@@ -42,6 +43,21 @@ Run run(const std::vector<std::string>& args, const std::filesystem::path& scrat
   r.out = read_file(out);
   r.err = read_file(err);
   return r;
+}
+
+// Runs `veikart serve` on <dir>/gw.yaml in a child process, its stderr in <dir>/serve.log.
+pid_t start_serve(const std::filesystem::path& dir, std::uint16_t port) {
+  const pid_t child = fork();
+  if (child == 0) {
+    const std::string listen = "127.0.0.1:" + std::to_string(port);
+    const std::string cfg = (dir / "gw.yaml").string();
+    const std::string log = (dir / "serve.log").string();
+    std::freopen(log.c_str(), "w", stderr);
+    execl(VEIKART_BINARY, VEIKART_BINARY, "serve", "--config", cfg.c_str(), "--listen", listen.c_str(),
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return child;
 }
 
 std::string http_get(std::uint16_t port, const std::string& target) {
@@ -192,17 +208,8 @@ sources:
     mapping: {id: ID, title: Prosjekt, status: Status}
 )");
   const std::uint16_t port = free_port();
-  const pid_t child = fork();
+  const pid_t child = start_serve(dir.path(), port);
   ASSERT_GE(child, 0);
-  if (child == 0) {
-    const std::string listen = "127.0.0.1:" + std::to_string(port);
-    const std::string cfg = (dir.path() / "gw.yaml").string();
-    const std::string log = (dir.path() / "serve.log").string();
-    std::freopen(log.c_str(), "w", stderr);
-    execl(VEIKART_BINARY, VEIKART_BINARY, "serve", "--config", cfg.c_str(), "--listen", listen.c_str(),
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
   auto source_state = [&]() {
     const std::string raw = http_get(port, "/v1/sources");
     if (status_of(raw) != 200) return Json();
@@ -237,6 +244,66 @@ sources:
   s = wait_for("ok", 15);
   EXPECT_EQ(s["state"], "ok") << s.dump();
   EXPECT_EQ(s["circuit"], "closed");
+
+  kill(child, SIGTERM);
+  int status = 0;
+  waitpid(child, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << read_file(dir.path() / "serve.log");
+}
+
+// The running program wires the push side: the push store (inventories, idempotency keys, audit log) and the
+// per-route body limits.
+TEST(Cli, ServeTakesInventoryPushesAndAuditsThem) {
+  TempDir dir;
+  const NewKey agder = generate_key();
+  const NewKey admin = generate_key();
+  write_file(dir.path() / "gw.yaml",
+             "data_dir: data\nclients:\n  - name: ikt-agder\n    key_sha256: " + agder.key_sha256 +
+                 "\n    roles: [inventory]\n    municipalities: [\"42*\"]\n"
+                 "  - name: drift\n    key_sha256: " +
+                 admin.key_sha256 + "\n    roles: [admin]\nsources: []\n");
+  const std::uint16_t port = free_port();
+  const pid_t child = start_serve(dir.path(), port);
+  ASSERT_GE(child, 0);
+  bool ready = false;
+  for (int i = 0; i < 200 && !ready; ++i) {
+    ready = status_of(http_get(port, "/readyz")) == 200;
+    if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(ready) << read_file(dir.path() / "serve.log");
+  const std::string body = R"([{"municipality":"4204","category":"sak-arkiv","product":"Elements","hosting":"cloud"}])";
+  auto put = [&](const std::string& idempotency_key) {
+    RawClient c(port);
+    c.send_all("PUT /v1/inventories/ikt-agder HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + agder.key +
+               "\r\nContent-Type: application/json\r\nIdempotency-Key: " + idempotency_key +
+               "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
+    return c.read_all();
+  };
+  const std::string first = put("k-1");
+  EXPECT_EQ(status_of(first), 200) << first;
+  EXPECT_NE(first.find("X-Request-Id: "), std::string::npos) << first;
+  const std::string again = put("k-1");
+  EXPECT_EQ(status_of(again), 200);
+  EXPECT_NE(again.find("Idempotent-Replayed: true"), std::string::npos) << again;
+  const Json systems = Json::parse(body_of(http_get(port, "/v1/municipalities/4204/systems")));
+  ASSERT_EQ(systems["systems"].size(), 1u) << systems.dump();
+  EXPECT_EQ(systems["systems"][0]["reported_by"], "ikt-agder");
+
+  // A read route keeps the 1 MiB default; a push may be larger.
+  RawClient big(port);
+  big.send_all("POST /v1/roadmap HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n");
+  EXPECT_EQ(status_of(big.read_all()), 413);
+
+  RawClient audit(port);
+  audit.send_all("GET /v1/audit HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + admin.key +
+                 "\r\nConnection: close\r\n\r\n");
+  const std::string raw = audit.read_all();
+  ASSERT_EQ(status_of(raw), 200) << raw;
+  const Json entries = Json::parse(body_of(raw))["entries"];
+  ASSERT_EQ(entries.size(), 2u) << entries.dump();
+  EXPECT_TRUE(entries[0]["replayed"].get<bool>());
+  EXPECT_EQ(entries[1]["client"], "ikt-agder");
+  EXPECT_EQ(entries[1]["accepted"], 1);
 
   kill(child, SIGTERM);
   int status = 0;
