@@ -2,9 +2,9 @@
 
 #include "adapters/fiks_arkiv/fiks_arkiv_adapter.hpp"
 #include "adapters/fiks_rest/fiks_rest_adapter.hpp"
-#include "adapters/noark5/noark5_adapter.hpp"
 #include "adapters/inventory/inventory_parser.hpp"
 #include "adapters/ks_schedules/ks_schedules_adapter.hpp"
+#include "adapters/noark5/noark5_adapter.hpp"
 #include "adapters/spreadsheet/spreadsheet_adapter.hpp"
 #include "veikart_embedded.hpp"
 
