@@ -12,7 +12,7 @@ packages=(
   libzip-dev
   libclang-rt-14-dev
   python3-feedparser python3-icalendar
-  curl python3
+  curl python3 openssl
 )
 
 missing=()
@@ -21,6 +21,12 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+
+# The webhook test's receiver runs on Node.js with an npm package; any Node.js 18+ with npm will do, so one
+# already on the machine (from Debian or elsewhere) is kept.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -21,9 +21,11 @@
 #include <thread>
 
 #include "gateway/api/api.hpp"
+#include "gateway/http/client.hpp"
 #include "gateway/http/client_settings.hpp"
 #include "gateway/http/server.hpp"
 #include "gateway/scheduler/source_monitor.hpp"
+#include "gateway/subscriptions/webhooks.hpp"
 
 // GCC 12 at -O2 reports Asio's coroutine frame allocation and deallocation as mismatched (a false positive of
 // its coroutine lowering: the frame's operator new and delete are a matching pair in awaitable_frame_base).
@@ -130,6 +132,7 @@ struct Running {
   SourceMonitor monitor;
   std::unique_ptr<std::atomic<bool>[]> forced;  // per source: run now (POST /v1/sources/{name}/run)
   std::map<const SourceEntry*, std::unique_ptr<HttpFetcher>> http = {};  // the HTTP client of each pulling source
+  const WebhookDispatcher* webhooks = nullptr;
 };
 
 // One run of one source, logged and counted. Coroutines here are plain functions, not capturing lambdas: their
@@ -204,7 +207,11 @@ asio::awaitable<void> first_pass(Running* state, const GatewayConfig* config,
 asio::awaitable<void> drain_and_stop(Running* state, HttpServer* server) {
   asio::steady_timer wait(state->io);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while ((server->open_connections() > 0 || state->runs_in_flight > 0) && std::chrono::steady_clock::now() < deadline) {
+  const auto busy = [&] {
+    return server->open_connections() > 0 || state->runs_in_flight > 0 ||
+           (state->webhooks != nullptr && state->webhooks->in_flight() > 0);
+  };
+  while (busy() && std::chrono::steady_clock::now() < deadline) {
     wait.expires_after(std::chrono::milliseconds(50));
     auto [ec] = co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
     (void)ec;
@@ -277,6 +284,21 @@ int serve(const GatewayConfig& config, const Reference& reference, Store& store,
     state.timers.push_back(std::make_shared<asio::steady_timer>(io));
   }
   asio::co_spawn(io, first_pass(&state, &config, &adapters, std::random_device{}()), asio::detached);
+
+  // Webhooks: https to public addresses only (checked after DNS resolution) unless the config allows a host.
+  HttpClientOptions webhook_http;
+  webhook_http.https_only = true;
+  webhook_http.public_addresses_only = true;
+  webhook_http.allow_hosts = config.webhooks.allow_hosts;
+  webhook_http.total_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(config.webhooks.timeout);
+  webhook_http.read_timeout = webhook_http.total_timeout;
+  webhook_http.connect_timeout = std::min(webhook_http.total_timeout, std::chrono::milliseconds(10'000));
+  webhook_http.max_body_bytes = 1 << 20;  // a receiver's answer is not read beyond its status
+  webhook_http.max_redirects = 0;
+  auto webhook_client = make_http_client(webhook_http);
+  WebhookDispatcher webhooks(store, *webhook_client, config.webhooks);
+  state.webhooks = &webhooks;
+  asio::co_spawn(blocking, webhooks.run(std::chrono::milliseconds(250), &state.stopping), asio::detached);
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&state, &server](const boost::system::error_code& ec, int signo) {

@@ -12,6 +12,7 @@
 
 #include "gateway/api/problem.hpp"
 #include "gateway/api/stream.hpp"
+#include "gateway/api/subscriptions_api.hpp"
 #include "gateway/core/text.hpp"
 #include "gateway/feeds/feeds.hpp"
 #include "gateway/pipeline/ingest.hpp"
@@ -29,14 +30,6 @@ const std::set<std::string> kStatuses = {"idea",  "assessed",    "prioritised", 
                                          "ready", "rolling_out", "in_operation", "paused",         "cancelled"};
 const std::set<std::string> kKinds = {"national_solution", "regional_project", "local_project", "joint_procurement",
                                       "competence_programme"};
-
-HttpResponse json_response(const Json& body, int status = 200) {
-  HttpResponse r;
-  r.status = status;
-  r.set_header("Content-Type", "application/json");
-  r.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
-  return r;
-}
 
 bool valid_iso_date(const std::string& s) {
   if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
@@ -270,6 +263,33 @@ struct Api::Impl {
     return q;
   }
 
+  // A webhook subscription's filters, checked like the feed's query parameters (same names, same messages).
+  std::vector<Issue> check_filters(const Json& filters) {
+    static const std::set<std::string> keys = {"network", "municipality", "theme", "status", "kind", "from", "to"};
+    std::vector<Issue> errors;
+    HttpRequest as_query;
+    for (const auto& [key, value] : filters.items()) {
+      const std::string pointer = "/filters/" + escape_pointer_token(key);
+      const bool date = key == "from" || key == "to";
+      if (!keys.count(key)) {
+        errors.push_back(
+            {pointer, "unknown filter; expected one of network, municipality, theme, status, kind, from, to"});
+      } else if (value.is_string()) {
+        as_query.query.emplace(key, value.get<std::string>());
+      } else if (!date && value.is_array() &&
+                 std::all_of(value.begin(), value.end(), [](const Json& v) { return v.is_string(); })) {
+        for (const auto& v : value) as_query.query.emplace(key, v.get<std::string>());
+      } else {
+        errors.push_back(
+            {pointer, date ? "expected a date as YYYY-MM-DD" : "expected a string or an array of strings"});
+      }
+    }
+    std::vector<Issue> query_errors;
+    parse_roadmap_query(as_query, false, query_errors);
+    for (auto& e : query_errors) errors.push_back({"/filters/" + e.where, e.reason});
+    return errors;
+  }
+
   HttpResponse roadmap(const HttpRequest& req) {
     std::vector<Issue> errors;
     RoadmapQuery q = parse_roadmap_query(req, true, errors);
@@ -312,7 +332,7 @@ struct Api::Impl {
     Json list = Json::array();
     std::int64_t next = since;
     for (auto& c : ctx.store.changes(since, limit)) {
-      list.push_back({{"seq", c.seq}, {"id", c.id}, {"op", c.op}, {"item", c.item ? *c.item : Json()}});
+      list.push_back(change_to_json(c));
       next = c.seq;
     }
     if (list.empty() && next > current) next = current;  // a client ahead of us (store reset) starts over
@@ -486,6 +506,8 @@ struct Api::Impl {
                            {{"roadmap", "/v1/roadmap"},
                             {"changes", "/v1/changes?since=0"},
                             {"sources", "/v1/sources"},
+                            {"stream", "/v1/stream"},
+                            {"subscriptions", "/v1/subscriptions"},
                             {"openapi", "/openapi.yaml"},
                             {"metrics", "/metrics"}}}});
   }
@@ -571,6 +593,16 @@ struct Api::Impl {
         return {"/v1/sources/{name}/messages", std::move(r)};
       }
       return {"/v1/sources/{name}/messages", push_message(req, id, name)};
+    }
+    if (p == "/v1/subscriptions" || p.starts_with("/v1/subscriptions/")) {
+      if (auto denied = require_role(req, id, {Role::reader, Role::admin}, "managing webhook subscriptions")) {
+        return {"/v1/subscriptions", *denied};
+      }
+      // Without configured clients (loopback only) everything belongs to "local".
+      const SubscriptionCaller caller{id.client ? id.client->name : "local",
+                                      id.client == nullptr || id.client->has(Role::admin)};
+      return handle_subscriptions(req, caller, ctx.store, ctx.config.webhooks,
+                                  [this](const Json& filters) { return check_filters(filters); });
     }
     if (p == "/healthz") return only_get("/healthz", [&] { return json_response({{"status", "ok"}}); });
     if (p == "/readyz") return only_get("/readyz", [&] { return readyz(); });

@@ -14,4 +14,12 @@ HttpResponse problem(int status, std::string_view slug, std::string_view title, 
   return r;
 }
 
+HttpResponse json_response(const Json& body, int status) {
+  HttpResponse r;
+  r.status = status;
+  r.set_header("Content-Type", "application/json");
+  r.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return r;
+}
+
 }  // namespace veikart

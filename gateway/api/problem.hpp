@@ -1,5 +1,5 @@
 #pragma once
-/// @brief RFC 9457 problem details: every error the API returns.
+/// @brief RFC 9457 problem details (every error the API returns) and plain JSON answers.
 
 #include <string>
 #include <vector>
@@ -13,5 +13,8 @@ namespace veikart {
 /// "pointer", "row" or "element" (see `error_key`) with the reason.
 HttpResponse problem(int status, std::string_view slug, std::string_view title, std::string_view detail,
                      const std::vector<Issue>& errors = {}, std::string_view error_key = "pointer");
+
+/// A JSON response (application/json); invalid UTF-8 in strings is replaced, never thrown on.
+HttpResponse json_response(const Json& body, int status = 200);
 
 }  // namespace veikart

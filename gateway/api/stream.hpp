@@ -11,9 +11,6 @@
 
 namespace veikart {
 
-/// True when the item passes the roadmap filters (the same rules as Store::roadmap, evaluated in memory).
-bool item_matches(const RoadmapQuery& query, const Json& item);
-
 /// One SSE client: events after `since` that pass `filter`, a heartbeat comment after `heartbeat` of silence.
 std::shared_ptr<ResponseStream> make_change_stream(Store& store, RoadmapQuery filter, std::int64_t since,
                                                    std::chrono::milliseconds heartbeat);

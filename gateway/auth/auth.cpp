@@ -2,11 +2,11 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include <algorithm>
 #include <stdexcept>
 
+#include "gateway/core/crypto.hpp"
 #include "gateway/core/model.hpp"
 #include "gateway/core/text.hpp"
 
@@ -87,12 +87,8 @@ std::optional<std::array<std::uint8_t, 32>> parse_sha256_hex(std::string_view he
 }
 
 NewKey generate_key() {
-  std::array<unsigned char, 32> random{};
-  if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) {
-    throw std::runtime_error("no randomness available for a new key");
-  }
   NewKey k;
-  k.key = "vk_" + base64url_encode(std::string_view(reinterpret_cast<const char*>(random.data()), random.size()));
+  k.key = "vk_" + base64url_encode(random_bytes(32));
   k.key_sha256 = sha256_hex(k.key);
   return k;
 }

@@ -226,6 +226,38 @@ ConfigResult load_config(const std::filesystem::path& file, const AdapterRegistr
     ms("max_backoff", cfg.scheduler.max_backoff);
     ms("open_for", cfg.scheduler.open_for);
   }
+  if (doc.contains("subscriptions") && doc["subscriptions"].is_object()) {
+    const Json& sub = doc["subscriptions"];
+    auto secs = [&](const char* key, std::chrono::seconds& out) {
+      if (sub.contains(key) && sub[key].is_string()) {
+        if (auto d = parse_duration(sub[key].get<std::string>())) out = *d;
+      }
+    };
+    secs("timeout", cfg.webhooks.timeout);
+    secs("max_retry_after", cfg.webhooks.max_retry_after);
+    if (sub.contains("retry_schedule") && sub["retry_schedule"].is_array()) {
+      cfg.webhooks.retry_schedule.clear();
+      std::size_t i = 0;
+      for (const auto& step : sub["retry_schedule"]) {
+        auto d = step.is_string() ? parse_duration(step.get<std::string>()) : std::nullopt;
+        if (!d) {
+          result.problems.push_back({"subscriptions.retry_schedule[" + std::to_string(i) + "]",
+                                     "expected a duration such as \"30s\", \"5m\" or \"2h\""});
+        } else {
+          cfg.webhooks.retry_schedule.push_back(*d);
+        }
+        ++i;
+      }
+    }
+    if (sub.contains("allow_hosts") && sub["allow_hosts"].is_array()) {
+      for (const auto& h : sub["allow_hosts"]) {
+        if (h.is_string()) cfg.webhooks.allow_hosts.push_back(h.get<std::string>());
+      }
+    }
+    if (sub.contains("max_per_client") && sub["max_per_client"].is_number_integer()) {
+      cfg.webhooks.max_per_owner = sub["max_per_client"].get<int>();
+    }
+  }
   if (doc.value("feed_access", "public") == "readers") cfg.feed_access = GatewayConfig::FeedAccess::readers;
   if (doc.contains("clients") && doc["clients"].is_array()) {
     std::set<std::string> client_names;

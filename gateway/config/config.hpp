@@ -12,6 +12,7 @@
 #include "gateway/core/adapter.hpp"
 #include "gateway/core/reference.hpp"
 #include "gateway/scheduler/source_monitor.hpp"
+#include "gateway/subscriptions/settings.hpp"
 
 namespace veikart {
 
@@ -45,6 +46,7 @@ struct GatewayConfig {
   enum class FeedAccess { everyone, readers } feed_access = FeedAccess::everyone;
   std::vector<Client> clients;
   SchedulerPolicy scheduler;
+  WebhookSettings webhooks;  // the `subscriptions:` block
 
   const SourceEntry* source(std::string_view name) const;
 };

@@ -1,7 +1,10 @@
 #include "gateway/core/fetch.hpp"
 
 #include <algorithm>
+#include <array>
+#include <boost/asio/ip/address.hpp>
 #include <cctype>
+#include <cstdint>
 
 namespace veikart {
 
@@ -17,6 +20,51 @@ std::string lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
+}
+
+bool in_v4(std::uint32_t a, std::uint32_t net, int bits) {
+  const std::uint32_t mask = bits == 0 ? 0 : ~std::uint32_t{0} << (32 - bits);
+  return (a & mask) == (net & mask);
+}
+
+bool public_v4(std::uint32_t a) {
+  struct Range {
+    std::uint32_t net;
+    int bits;
+  };
+  static constexpr std::array<Range, 16> kNotPublic{{
+      {0x00000000, 8},   // "this" network
+      {0x0A000000, 8},   // private
+      {0x64400000, 10},  // carrier-grade NAT
+      {0x7F000000, 8},   // loopback
+      {0xA9FE0000, 16},  // link-local (cloud metadata lives here)
+      {0xAC100000, 12},  // private
+      {0xC0000000, 24},  // IETF protocol assignments
+      {0xC0000200, 24},  // documentation
+      {0xC0586300, 24},  // 6to4 relay anycast
+      {0xC0A80000, 16},  // private
+      {0xC6120000, 15},  // benchmarking
+      {0xC6336400, 24},  // documentation
+      {0xCB007100, 24},  // documentation
+      {0xE0000000, 4},   // multicast
+      {0xF0000000, 4},   // reserved, broadcast
+      {0xFFFFFFFF, 32},
+  }};
+  return std::none_of(kNotPublic.begin(), kNotPublic.end(), [&](const Range& r) { return in_v4(a, r.net, r.bits); });
+}
+
+bool public_address(const boost::asio::ip::address& address) {
+  if (address.is_v4()) return public_v4(address.to_v4().to_uint());
+  const auto bytes = address.to_v6().to_bytes();
+  if (address.to_v6().is_v4_mapped()) {
+    return public_v4((std::uint32_t{bytes[12]} << 24) | (std::uint32_t{bytes[13]} << 16) |
+                     (std::uint32_t{bytes[14]} << 8) | bytes[15]);
+  }
+  if ((bytes[0] & 0xE0) != 0x20) return false;  // only global unicast 2000::/3
+  if (bytes[0] == 0x20 && bytes[1] == 0x01 && bytes[2] == 0x0D && bytes[3] == 0xB8) return false;  // docs
+  if (bytes[0] == 0x20 && bytes[1] == 0x02) return false;  // 6to4 may wrap private v4
+  if (bytes[0] == 0x20 && bytes[1] == 0x01 && bytes[2] == 0x00 && bytes[3] == 0x00) return false;  // Teredo
+  return true;
 }
 
 }  // namespace
@@ -95,6 +143,12 @@ Expected<std::string> resolve_url(std::string_view base, std::string_view refere
   const std::string base_path = b->target.substr(0, b->target.find('?'));
   if (reference.front() == '?') return prefix + base_path + std::string(reference);
   return prefix + base_path.substr(0, base_path.rfind('/') + 1) + std::string(reference);
+}
+
+bool is_public_address(std::string_view address) {
+  boost::system::error_code ec;
+  const auto parsed = boost::asio::ip::make_address(std::string(address), ec);
+  return !ec && public_address(parsed);
 }
 
 }  // namespace veikart

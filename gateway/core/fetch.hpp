@@ -64,4 +64,8 @@ Expected<Url> parse_url(std::string_view url);
 /// dot-segment removal beyond what servers need).
 Expected<std::string> resolve_url(std::string_view base, std::string_view reference);
 
+/// True for addresses a public-only client may connect to ("93.184.216.34", "2606:2800::1"); false for
+/// loopback, private, link-local, CGNAT, documentation, multicast and reserved ranges, and for non-addresses.
+bool is_public_address(std::string_view address);
+
 }  // namespace veikart

@@ -46,51 +46,6 @@ std::string describe(const std::string& method, const Url& url) {
   return method + " " + url.origin() + url.target.substr(0, url.target.find('?'));
 }
 
-bool in_v4(std::uint32_t a, std::uint32_t net, int bits) {
-  const std::uint32_t mask = bits == 0 ? 0 : ~std::uint32_t{0} << (32 - bits);
-  return (a & mask) == (net & mask);
-}
-
-bool public_v4(std::uint32_t a) {
-  struct Range {
-    std::uint32_t net;
-    int bits;
-  };
-  static constexpr std::array<Range, 16> kNotPublic{{
-      {0x00000000, 8},   // "this" network
-      {0x0A000000, 8},   // private
-      {0x64400000, 10},  // carrier-grade NAT
-      {0x7F000000, 8},   // loopback
-      {0xA9FE0000, 16},  // link-local (cloud metadata lives here)
-      {0xAC100000, 12},  // private
-      {0xC0000000, 24},  // IETF protocol assignments
-      {0xC0000200, 24},  // documentation
-      {0xC0586300, 24},  // 6to4 relay anycast
-      {0xC0A80000, 16},  // private
-      {0xC6120000, 15},  // benchmarking
-      {0xC6336400, 24},  // documentation
-      {0xCB007100, 24},  // documentation
-      {0xE0000000, 4},   // multicast
-      {0xF0000000, 4},   // reserved, broadcast
-      {0xFFFFFFFF, 32},
-  }};
-  return std::none_of(kNotPublic.begin(), kNotPublic.end(), [&](const Range& r) { return in_v4(a, r.net, r.bits); });
-}
-
-bool public_address(const asio::ip::address& address) {
-  if (address.is_v4()) return public_v4(address.to_v4().to_uint());
-  const auto bytes = address.to_v6().to_bytes();
-  if (address.to_v6().is_v4_mapped()) {
-    return public_v4((std::uint32_t{bytes[12]} << 24) | (std::uint32_t{bytes[13]} << 16) |
-                     (std::uint32_t{bytes[14]} << 8) | bytes[15]);
-  }
-  if ((bytes[0] & 0xE0) != 0x20) return false;  // only global unicast 2000::/3
-  if (bytes[0] == 0x20 && bytes[1] == 0x01 && bytes[2] == 0x0D && bytes[3] == 0xB8) return false;  // docs
-  if (bytes[0] == 0x20 && bytes[1] == 0x02) return false;  // 6to4 may wrap private v4
-  if (bytes[0] == 0x20 && bytes[1] == 0x01 && bytes[2] == 0x00 && bytes[3] == 0x00) return false;  // Teredo
-  return true;
-}
-
 Error fail(const std::string& what, std::string_view why) { return Error{what + ": " + std::string(why)}; }
 
 std::chrono::milliseconds left(Clock::time_point deadline) {
@@ -125,7 +80,7 @@ class BeastHttpClient final : public HttpFetcher {
       const int status = response->status;
       const bool redirect = status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
       const std::string location = redirect ? response->header("location") : std::string();
-      if (location.empty()) {
+      if (location.empty() || options_.max_redirects == 0) {  // with no redirects allowed, a 3xx is the answer
         response->url = url_text;
         co_return response;
       }
@@ -175,7 +130,7 @@ class BeastHttpClient final : public HttpFetcher {
     std::vector<tcp::endpoint> endpoints;
     for (const auto& entry : results) {
       const auto address = entry.endpoint().address();
-      if (options_.public_addresses_only && !host_allowed && !public_address(address) &&
+      if (options_.public_addresses_only && !host_allowed && !is_public_address(address.to_string()) &&
           !allowed_host(address.to_string())) {
         continue;
       }
@@ -297,12 +252,6 @@ class BeastHttpClient final : public HttpFetcher {
 
 std::unique_ptr<HttpFetcher> make_http_client(HttpClientOptions options) {
   return std::make_unique<BeastHttpClient>(std::move(options));
-}
-
-bool is_public_address(std::string_view address) {
-  boost::system::error_code ec;
-  const auto parsed = asio::ip::make_address(std::string(address), ec);
-  return !ec && public_address(parsed);
 }
 
 }  // namespace veikart

@@ -32,7 +32,4 @@ struct HttpClientOptions {
 /// Creates a client; throws std::runtime_error when the CA file cannot be loaded.
 std::unique_ptr<HttpFetcher> make_http_client(HttpClientOptions options);
 
-/// True for addresses a public-only client may connect to ("93.184.216.34", "2606:2800::1").
-bool is_public_address(std::string_view address);
-
 }  // namespace veikart

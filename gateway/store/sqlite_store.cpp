@@ -61,7 +61,40 @@ CREATE TABLE IF NOT EXISTS runs(
   errors TEXT NOT NULL DEFAULT '[]',
   warnings TEXT NOT NULL DEFAULT '[]');
 CREATE INDEX IF NOT EXISTS runs_by_source ON runs(source, id);
+CREATE TABLE IF NOT EXISTS subscriptions(
+  id TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  url TEXT NOT NULL,
+  filters TEXT NOT NULL,
+  description TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'active', 'disabled')),
+  status_reason TEXT NOT NULL DEFAULT '',
+  created_at TEXT NOT NULL,
+  cursor INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS deliveries(
+  rowno INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  subscription_id TEXT NOT NULL REFERENCES subscriptions(id) ON DELETE CASCADE,
+  event_type TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  payload TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_ms INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  last_attempt_at TEXT NOT NULL DEFAULT '',
+  last_status INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '');
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(status, next_attempt_ms);
+CREATE INDEX IF NOT EXISTS deliveries_by_subscription ON deliveries(subscription_id, status, rowno);
 )sql";
+
+constexpr const char* kSubscriptionColumns =
+    "id, owner, url, filters, description, secret, status, status_reason, created_at, cursor";
+constexpr const char* kDeliveryColumns =
+    "d.rowno, d.id, d.subscription_id, d.event_type, d.seq, d.payload, d.status, d.attempts, d.next_attempt_ms, "
+    "d.created_at, d.last_attempt_at, d.last_status, d.last_error";
 
 class Db {
  public:
@@ -145,6 +178,13 @@ class Stmt {
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
 };
+
+// A row of "SELECT seq, item_id, op, doc, at FROM changes".
+Change change_from_row(const Stmt& s) {
+  Change c{s.int64(0), s.text(1), s.text(2), std::nullopt, s.text(4)};
+  if (!s.is_null(3)) c.item = Json::parse(s.text(3));
+  return c;
+}
 
 std::vector<Issue> issues_from_json(const std::string& text) {
   std::vector<Issue> out;
@@ -417,11 +457,7 @@ class SqliteStore final : public Store {
     {
       Stmt s(*reader, "SELECT seq, item_id, op, doc, at FROM changes WHERE seq > ? ORDER BY seq LIMIT ?");
       s.bind(1, since).bind(2, limit);
-      while (s.step()) {
-        Change c{s.int64(0), s.text(1), s.text(2), std::nullopt, s.text(4)};
-        if (!s.is_null(3)) c.item = Json::parse(s.text(3));
-        out.push_back(std::move(c));
-      }
+      while (s.step()) out.push_back(change_from_row(s));
     }
     release(std::move(reader));
     return out;
@@ -482,7 +518,218 @@ class SqliteStore final : public Store {
     }
   }
 
+  void add_subscription(const Subscription& sub, const Delivery& verification) override {
+    transaction([&] {
+      Stmt(writer_,
+           "INSERT INTO subscriptions(id, owner, url, filters, description, secret, status, status_reason, "
+           "created_at, cursor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+          .bind(1, sub.id)
+          .bind(2, sub.owner)
+          .bind(3, sub.url)
+          .bind(4, sub.filters.dump())
+          .bind(5, sub.description)
+          .bind(6, sub.secret)
+          .bind(7, sub.status)
+          .bind(8, sub.status_reason)
+          .bind(9, sub.created_at)
+          .bind(10, sub.cursor)
+          .run();
+      insert_delivery(verification);
+    });
+  }
+
+  std::optional<Subscription> subscription(const std::string& id) override {
+    auto list = query_subscriptions("WHERE id = ?", id);
+    if (list.empty()) return std::nullopt;
+    return list.front();
+  }
+
+  std::vector<Subscription> subscriptions(const std::optional<std::string>& owner) override {
+    return owner ? query_subscriptions("WHERE owner = ? ORDER BY created_at, id", *owner)
+                 : query_subscriptions("WHERE ? = '' ORDER BY created_at, id", "");
+  }
+
+  bool delete_subscription(const std::string& id) override {
+    bool found = false;
+    transaction([&] {
+      Stmt(writer_, "DELETE FROM deliveries WHERE subscription_id = ?").bind(1, id).run();
+      Stmt(writer_, "DELETE FROM subscriptions WHERE id = ?").bind(1, id).run();
+      found = sqlite3_changes(writer_.get()) > 0;
+    });
+    return found;
+  }
+
+  void set_subscription_status(const std::string& id, const std::string& status, const std::string& reason) override {
+    std::lock_guard lock(write_mutex_);
+    Stmt(writer_, "UPDATE subscriptions SET status = ?, status_reason = ? WHERE id = ?")
+        .bind(1, status)
+        .bind(2, reason)
+        .bind(3, id)
+        .run();
+  }
+
+  int enqueue_deliveries(const std::string& subscription_id, int limit,
+                         const std::function<std::optional<Delivery>(const Change&)>& make) override {
+    int made = 0;
+    transaction([&] {
+      std::int64_t cursor = 0;
+      {
+        Stmt s(writer_, "SELECT cursor FROM subscriptions WHERE id = ? AND status = 'active'");
+        s.bind(1, subscription_id);
+        if (!s.step()) return;
+        cursor = s.int64(0);
+      }
+      std::vector<Change> batch;
+      {
+        Stmt s(writer_, "SELECT seq, item_id, op, doc, at FROM changes WHERE seq > ? ORDER BY seq LIMIT ?");
+        s.bind(1, cursor).bind(2, limit);
+        while (s.step()) batch.push_back(change_from_row(s));
+      }
+      if (batch.empty()) return;
+      for (const auto& change : batch) {
+        if (auto d = make(change)) {
+          insert_delivery(*d);
+          ++made;
+        }
+      }
+      Stmt(writer_, "UPDATE subscriptions SET cursor = ? WHERE id = ?")
+          .bind(1, batch.back().seq)
+          .bind(2, subscription_id)
+          .run();
+    });
+    return made;
+  }
+
+  std::vector<Delivery> due_deliveries(std::int64_t now_ms, int limit) override {
+    return query_deliveries(
+        "JOIN subscriptions s ON s.id = d.subscription_id WHERE d.status = 'pending' AND d.next_attempt_ms <= ?1 "
+        "AND (s.status = 'active' OR (s.status = 'pending' AND d.event_type = 'subscription.verify')) "
+        "ORDER BY d.next_attempt_ms, d.rowno LIMIT ?2",
+        [&](Stmt& s) { s.bind(1, now_ms).bind(2, limit); });
+  }
+
+  void update_delivery(const Delivery& d) override {
+    std::lock_guard lock(write_mutex_);
+    Stmt(writer_,
+         "UPDATE deliveries SET status = ?, attempts = ?, next_attempt_ms = ?, last_attempt_at = ?, last_status = ?, "
+         "last_error = ? WHERE id = ?")
+        .bind(1, d.status)
+        .bind(2, d.attempts)
+        .bind(3, d.next_attempt_ms)
+        .bind(4, d.last_attempt_at)
+        .bind(5, d.last_status)
+        .bind(6, d.last_error)
+        .bind(7, d.id)
+        .run();
+  }
+
+  std::vector<Delivery> deliveries(const DeliveryQuery& q) override {
+    return query_deliveries(
+        "WHERE d.subscription_id = ?1 AND (?2 = '' OR d.status = ?2) AND d.rowno > ?3 ORDER BY d.rowno LIMIT ?4",
+        [&](Stmt& s) {
+          s.bind(1, q.subscription_id).bind(2, q.status.value_or("")).bind(3, q.after_row).bind(4, q.limit);
+        });
+  }
+
+  std::optional<Delivery> delivery(const std::string& subscription_id, const std::string& id) override {
+    auto list = query_deliveries("WHERE d.subscription_id = ?1 AND d.id = ?2",
+                                 [&](Stmt& s) { s.bind(1, subscription_id).bind(2, id); });
+    if (list.empty()) return std::nullopt;
+    return list.front();
+  }
+
+  int prune_deliveries(const std::string& before) override {
+    std::lock_guard lock(write_mutex_);
+    Stmt(writer_, "DELETE FROM deliveries WHERE status = 'delivered' AND last_attempt_at < ?").bind(1, before).run();
+    return sqlite3_changes(writer_.get());
+  }
+
  private:
+  // Runs `work` in one write transaction on the writer connection (committed unless it throws).
+  template <class Work>
+  void transaction(Work&& work) {
+    std::lock_guard lock(write_mutex_);
+    writer_.exec("BEGIN IMMEDIATE");
+    try {
+      work();
+      writer_.exec("COMMIT");
+    } catch (...) {
+      sqlite3_exec(writer_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
+  }
+
+  void insert_delivery(const Delivery& d) {
+    Stmt(writer_,
+         "INSERT INTO deliveries(id, subscription_id, event_type, seq, payload, status, attempts, next_attempt_ms, "
+         "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind(1, d.id)
+        .bind(2, d.subscription_id)
+        .bind(3, d.event_type)
+        .bind(4, d.seq)
+        .bind(5, d.payload)
+        .bind(6, d.status)
+        .bind(7, d.attempts)
+        .bind(8, d.next_attempt_ms)
+        .bind(9, d.created_at)
+        .run();
+  }
+
+  std::vector<Subscription> query_subscriptions(const char* where, const std::string& arg) {
+    auto reader = acquire();
+    std::vector<Subscription> out;
+    {
+      const std::string sql = std::string("SELECT ") + kSubscriptionColumns + " FROM subscriptions " + where;
+      Stmt s(*reader, sql.c_str());
+      s.bind(1, arg);
+      while (s.step()) {
+        Subscription sub;
+        sub.id = s.text(0);
+        sub.owner = s.text(1);
+        sub.url = s.text(2);
+        sub.filters = Json::parse(s.text(3), nullptr, false);
+        sub.description = s.text(4);
+        sub.secret = s.text(5);
+        sub.status = s.text(6);
+        sub.status_reason = s.text(7);
+        sub.created_at = s.text(8);
+        sub.cursor = s.int64(9);
+        out.push_back(std::move(sub));
+      }
+    }
+    release(std::move(reader));
+    return out;
+  }
+
+  template <class Bind>
+  std::vector<Delivery> query_deliveries(const char* rest, Bind&& bind) {
+    auto reader = acquire();
+    std::vector<Delivery> out;
+    {
+      const std::string sql = std::string("SELECT ") + kDeliveryColumns + " FROM deliveries d " + rest;
+      Stmt s(*reader, sql.c_str());
+      bind(s);
+      while (s.step()) {
+        Delivery d;
+        d.row = s.int64(0);
+        d.id = s.text(1);
+        d.subscription_id = s.text(2);
+        d.event_type = s.text(3);
+        d.seq = s.int64(4);
+        d.payload = s.text(5);
+        d.status = s.text(6);
+        d.attempts = static_cast<int>(s.int64(7));
+        d.next_attempt_ms = s.int64(8);
+        d.created_at = s.text(9);
+        d.last_attempt_at = s.text(10);
+        d.last_status = static_cast<int>(s.int64(11));
+        d.last_error = s.text(12);
+        out.push_back(std::move(d));
+      }
+    }
+    release(std::move(reader));
+    return out;
+  }
   std::vector<IngestionRun> query_runs(const char* where, const std::string& source, int limit) {
     auto reader = acquire();
     std::vector<IngestionRun> out;

@@ -69,6 +69,44 @@ struct RoadmapQuery {
   int limit = 100;
 };
 
+/// A webhook subscription (see gateway/subscriptions/webhooks.hpp).
+struct Subscription {
+  std::string id;     // "sub_…"
+  std::string owner;  // the client that made it ("local" without configured clients)
+  std::string url;
+  Json filters = Json::object();  // roadmap filters: {"network": [...], "municipality": [...], ...}
+  std::string description;
+  std::string secret;         // "whsec_" + base64; returned to its owner once, at creation
+  std::string status;         // pending (verification not yet answered) | active | disabled
+  std::string status_reason;  // why it is disabled
+  std::string created_at;
+  std::int64_t cursor = 0;  // the last change sequence turned into deliveries
+};
+
+/// One event for one subscription in the persisted outbox; retried until delivered or out of attempts.
+struct Delivery {
+  std::int64_t row = 0;  // insertion order, for paging
+  std::string id;        // "msg_…", sent as webhook-id (the same on every attempt)
+  std::string subscription_id;
+  std::string event_type;  // roadmap.upsert | roadmap.delete | subscription.verify
+  std::int64_t seq = 0;    // the change sequence (0 for verification)
+  std::string payload;     // the exact JSON body that is signed and sent
+  std::string status;      // pending | delivered | failed
+  int attempts = 0;
+  std::int64_t next_attempt_ms = 0;  // Unix milliseconds
+  std::string created_at;
+  std::string last_attempt_at;
+  int last_status = 0;  // the receiver's last HTTP status (0: no answer)
+  std::string last_error;
+};
+
+struct DeliveryQuery {
+  std::string subscription_id;
+  std::optional<std::string> status;
+  std::int64_t after_row = 0;
+  int limit = 100;
+};
+
 struct RoadmapPage {
   std::vector<Json> items;
   std::optional<std::string> last_id;  // set when more items follow
@@ -114,7 +152,38 @@ class Store {
 
   /// True when the database answers and passes a quick integrity check.
   virtual bool healthy() = 0;
+
+  // Webhook subscriptions and their outbox.
+  /// Stores a new subscription together with its first delivery (the verification event).
+  virtual void add_subscription(const Subscription& subscription, const Delivery& verification) = 0;
+  virtual std::optional<Subscription> subscription(const std::string& id) = 0;
+  /// All subscriptions, or those of one owner, oldest first.
+  virtual std::vector<Subscription> subscriptions(const std::optional<std::string>& owner) = 0;
+  /// Removes the subscription and its deliveries; false when there was none.
+  virtual bool delete_subscription(const std::string& id) = 0;
+  virtual void set_subscription_status(const std::string& id, const std::string& status, const std::string& reason) = 0;
+  /// For an active subscription: reads up to `limit` changes after its cursor, stores a pending delivery for each
+  /// change `make` returns one for, and moves the cursor past all of them, in one transaction. Returns how many
+  /// deliveries were stored. A crash before the commit leaves the cursor where it was: nothing is lost.
+  virtual int enqueue_deliveries(const std::string& subscription_id, int limit,
+                                 const std::function<std::optional<Delivery>(const Change&)>& make) = 0;
+  /// Pending deliveries due at `now_ms`, oldest first: events of active subscriptions and verification events
+  /// of pending ones.
+  virtual std::vector<Delivery> due_deliveries(std::int64_t now_ms, int limit) = 0;
+  /// Writes a delivery's outcome fields (status, attempts, next attempt, last status/error/attempt time).
+  virtual void update_delivery(const Delivery& delivery) = 0;
+  virtual std::vector<Delivery> deliveries(const DeliveryQuery& query) = 0;
+  virtual std::optional<Delivery> delivery(const std::string& subscription_id, const std::string& id) = 0;
+  /// Deletes delivered deliveries whose last attempt was before `before` (RFC 3339); returns how many.
+  virtual int prune_deliveries(const std::string& before) = 0;
 };
+
+/// True when the item passes the roadmap filters (the same rules as Store::roadmap, evaluated in memory).
+bool item_matches(const RoadmapQuery& query, const Json& item);
+/// True when a change concerns a subscriber with these filters (deletions always do).
+bool change_matches(const RoadmapQuery& query, const Change& change);
+/// The change object of the change feed, the live stream and webhook events: {seq, id, op, item}.
+Json change_to_json(const Change& change);
 
 /// Opens (creating when needed) the SQLite store in `dir`/veikart.sqlite, WAL mode, synchronous=FULL.
 std::unique_ptr<Store> open_sqlite_store(const std::string& dir);

@@ -206,5 +206,31 @@ TEST(Config, ClientsAndFeedAccess) {
   }
 }
 
+TEST(Config, WebhookSettings) {
+  TempDir dir;
+  write_file(dir.path() / "gw.yaml",
+             "subscriptions:\n  allow_hosts: [127.0.0.1, hooks.internal]\n  retry_schedule: [1s, 2m]\n"
+             "  timeout: 5s\n  max_per_client: 3\n");
+  auto r = load_config(dir.path() / "gw.yaml", fake_registry());
+  ASSERT_TRUE(r.config) << (r.problems.empty() ? "" : r.problems[0].reason);
+  const WebhookSettings& w = r.config->webhooks;
+  EXPECT_EQ(w.allow_hosts, (std::vector<std::string>{"127.0.0.1", "hooks.internal"}));
+  EXPECT_EQ(w.retry_schedule, (std::vector<std::chrono::seconds>{std::chrono::seconds(1), std::chrono::minutes(2)}));
+  EXPECT_EQ(w.timeout, std::chrono::seconds(5));
+  EXPECT_EQ(w.max_per_owner, 3);
+  const auto defaults = load_config(dir.path() / "gw.yaml", fake_registry());  // unchanged file, same answer
+  EXPECT_EQ(defaults.config->webhooks.timeout, std::chrono::seconds(5));
+  EXPECT_EQ(WebhookSettings{}.retry_schedule.size(), 7u);
+  EXPECT_EQ(WebhookSettings{}.timeout, std::chrono::seconds(15));
+
+  write_file(dir.path() / "bad.yaml", "subscriptions:\n  retry_schedule: [soon]\n  allow: []\n");
+  r = load_config(dir.path() / "bad.yaml", fake_registry());
+  EXPECT_FALSE(r.config);
+  std::vector<std::string> where;
+  for (const auto& p : r.problems) where.push_back(p.where);
+  EXPECT_NE(std::find(where.begin(), where.end(), "subscriptions.retry_schedule[0]"), where.end());
+  EXPECT_NE(std::find(where.begin(), where.end(), "subscriptions.allow"), where.end());
+}
+
 }  // namespace
 }  // namespace veikart
