@@ -131,8 +131,8 @@ struct Running {
   std::vector<std::shared_ptr<asio::steady_timer>> timers;
   SourceMonitor monitor;
   std::unique_ptr<std::atomic<bool>[]> forced;  // per source: run now (POST /v1/sources/{name}/run)
-  std::map<const SourceEntry*, std::unique_ptr<HttpFetcher>> http = {};  // the HTTP client of each pulling source
   const WebhookDispatcher* webhooks = nullptr;
+  std::map<const SourceEntry*, std::unique_ptr<HttpFetcher>> http = {};  // the HTTP client of each pulling source
 };
 
 // One run of one source, logged and counted. Coroutines here are plain functions, not capturing lambdas: their
