@@ -164,7 +164,7 @@ struct Mapping {
       }
       for (const auto& m : array_of(phase, "milepeler")) {
         if (!m.is_object()) throw Reject{"a milestone (milepel) of phase '" + name + "' must be an object"};
-        if (m.value("intern", false) == true) continue;  // internal milestones stay inside KS
+        if (m.contains("intern") && m["intern"] == true) continue;  // internal milestones stay inside KS
         const std::string description = text_of(m, "beskrivelse");
         if (description.empty()) throw Reject{"a milestone of phase '" + name + "' has no 'beskrivelse'"};
         std::optional<std::string> date = date_of(m, "utfoert");
@@ -285,6 +285,10 @@ std::string form_escape(std::string_view value) { return query_escape(value); }
 
 void map_page(const Json& page, const Reference& reference, const FiksRestOptions& options, std::string_view label,
               Batch& batch) {
+  if (!page.is_object() || !page.contains("losninger") || !page["losninger"].is_array()) {
+    batch.rejected.push_back({std::string(label), "the page has no 'losninger' list"});
+    return;
+  }
   const Json& list = page["losninger"];
   for (std::size_t i = 0; i < list.size(); ++i) {
     const Json& l = list[i];
@@ -303,6 +307,8 @@ void map_page(const Json& page, const Reference& reference, const FiksRestOption
       batch.fragments.push_back(mapping.solution(l));
     } catch (const Reject& r) {
       batch.rejected.push_back({where, r.reason, id});
+    } catch (const Json::exception& e) {
+      batch.rejected.push_back({where, std::string("a value has the wrong type: ") + e.what(), id});
     }
   }
 }

@@ -3,9 +3,11 @@
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
 
+#include <algorithm>
 #include <cstdio>
+
+#include "gateway/core/crypto.hpp"
 
 namespace veikart::adapters::fiks_rest {
 
@@ -31,8 +33,9 @@ std::string base64url(std::string_view bytes) {
 }
 
 std::string random_uuid() {
+  const std::string raw = random_bytes(16);
   unsigned char b[16];
-  if (RAND_bytes(b, sizeof b) != 1) throw std::runtime_error("no random bytes from OpenSSL");
+  std::copy(raw.begin(), raw.end(), b);
   b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
   b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
   char out[37];
