@@ -63,9 +63,18 @@ struct SourceConfig {
   std::filesystem::path resolve(const std::string& path) const;
 };
 
+/// Takes fragments one at a time while an adapter reads (see PullContext::sink).
+using FragmentSink = std::function<void(Fragment&&)>;
+
 struct PullContext {
   const Reference& reference;
   std::vector<std::filesystem::path> paths;  // when not empty, read these instead of the configured location
+  /// Optional. When set, an adapter that can stream hands each fragment to it as soon as the fragment is
+  /// mapped and returns a batch without them (rejections, warnings and `snapshot` as usual), so a large source
+  /// is never held whole in memory. Adapters that do not stream ignore it and return their fragments in the
+  /// batch, so a consumer takes both. Fragments given to the sink are final: the adapter has already dropped
+  /// duplicate ids.
+  FragmentSink* sink = nullptr;
 };
 
 /// A source that is pulled (files, HTTP APIs).
