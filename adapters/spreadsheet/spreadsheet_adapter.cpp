@@ -662,6 +662,8 @@ class FragmentOutput {
   void table(std::string prefix) { prefixes_.push_back(std::move(prefix)); }
   const std::string& prefix() const { return prefixes_.back(); }
   Batch& batch() { return batch_; }
+  /// Makes room for `more` ids, so that a large sheet does not rehash as it goes.
+  void reserve(std::size_t more) { first_.reserve(first_.size() + more); }
 
   void add(Fragment&& f, std::size_t line) {
     auto [it, inserted] = first_.try_emplace(
@@ -1026,6 +1028,7 @@ Expected<Batch> SpreadsheetAdapter::read(PullContext& ctx) {
       bytes = std::string();  // the rows hold what is needed; free the file before mapping
       const std::string label = (labelled ? name + " " : std::string()) + "sheet " + sheet->name;
       CsvRow buffer;
+      out.reserve(sheet->rows.size());
       error = map_rows(rows_of(sheet->rows, buffer), options_, ctx.reference, label, true, out);
     } else if (kind == FileKind::ods) {
       auto sheet = read_ods(bytes, options_.sheet);
