@@ -90,6 +90,22 @@ class PrologGuard {
   std::string word_;
 };
 
+/// Reads a zip entry for libxml2, refusing a DOCTYPE on the way; the first failure is kept in `error` (the zip
+/// reader's own reason is better than libxml2's "I/O error").
+int read_guarded(ZipEntryReader& entry, PrologGuard& guard, std::optional<Error>& error, char* buffer, int length) {
+  if (length <= 0) return 0;
+  auto n = entry.read(buffer, static_cast<std::size_t>(length));
+  if (!n) {
+    if (!error) error = n.error();
+    return -1;
+  }
+  if (!guard.feed(std::string_view(buffer, *n))) {
+    if (!error) error = doctype_refused();
+    return -1;
+  }
+  return static_cast<int>(*n);
+}
+
 }  // namespace
 
 std::string column_letters(std::size_t zero_based) {
@@ -384,17 +400,7 @@ struct XmlStream::State {
 
   static int read_entry(void* context, char* buffer, int len) {
     auto* self = static_cast<State*>(context);
-    if (len <= 0) return 0;
-    auto n = self->entry->read(buffer, static_cast<std::size_t>(len));
-    if (!n) {
-      if (!self->io_error) self->io_error = n.error();
-      return -1;
-    }
-    if (!self->guard.feed(std::string_view(buffer, *n))) {
-      if (!self->io_error) self->io_error = doctype_refused();
-      return -1;
-    }
-    return static_cast<int>(*n);
+    return read_guarded(*self->entry, self->guard, self->io_error, buffer, len);
   }
 
   static void on_error(void* context, xmlErrorPtr e) {
@@ -589,17 +595,7 @@ std::optional<Error> parse_sax(ZipArchive& archive, std::string_view part, SaxHa
     std::optional<Error> error;
     static int read(void* self, char* buffer, int length) {
       auto* in = static_cast<Input*>(self);
-      if (length <= 0) return 0;
-      auto n = in->entry->read(buffer, static_cast<std::size_t>(length));
-      if (!n) {
-        if (!in->error) in->error = n.error();
-        return -1;
-      }
-      if (!in->guard.feed(std::string_view(buffer, *n))) {
-        if (!in->error) in->error = doctype_refused();
-        return -1;
-      }
-      return static_cast<int>(*n);
+      return read_guarded(*in->entry, in->guard, in->error, buffer, length);
     }
   };
   Input input{&*entry, {}, {}};
