@@ -54,7 +54,8 @@ class Applier {
   Applier(StoreTransaction& txn, const SourceInfo& source, const std::string& origin, bool dry_run,
           IngestReport& report)
       : txn(txn), source(source), origin(origin), dry_run(dry_run), report(report), fetched_at(now_rfc3339()) {
-    for (auto& f : txn.fragments_of_source(source.name)) existing.emplace(f.record, std::move(f));
+    // Without their fields: a record's stored content is needed only to restore it (see `previous`).
+    for (auto& f : txn.fragment_heads_of_source(source.name)) existing.emplace(f.record, std::move(f));
   }
 
   void apply(const Fragment& frag) {
@@ -108,8 +109,12 @@ class Applier {
       ++report.unchanged;
       return;
     }
-    if (auto it = existing.find(record); it != existing.end() && it->second.item_id != item_id) {
-      affected.insert(it->second.item_id);
+    if (auto it = existing.find(record); it != existing.end()) {
+      if (it->second.item_id != item_id) affected.insert(it->second.item_id);
+      // Kept whole before it is overwritten, in case the new version makes its item invalid.
+      for (auto& f : txn.fragments_of_item(it->second.item_id)) {
+        if (f.source == source.name && f.record == record) previous.insert_or_assign(record, std::move(f));
+      }
     }
     txn.put_fragment({source.name, record, item_id, source.adapter, hash, fetched_at, source.precedence, frag.fields,
                       frag.attach_only, origin});
@@ -156,7 +161,7 @@ class Applier {
           report.rejected.push_back(
               {seen[record], "item '" + item_id + "' would be invalid: " + join_issues(problems), record});
           --report.accepted;
-          if (auto it = existing.find(record); it != existing.end()) {
+          if (auto it = previous.find(record); it != previous.end()) {
             txn.put_fragment(it->second);
           } else {
             txn.delete_fragment(source.name, record);
@@ -188,9 +193,10 @@ class Applier {
   const bool dry_run;
   IngestReport& report;
   const std::string fetched_at;
-  std::map<std::string, StoredFragment> existing;
-  std::set<std::string> kept;               // records rejected this time whose last good version stays
-  std::map<std::string, std::string> seen;  // record → where
+  std::map<std::string, StoredFragment> existing;  // this source's stored records, without their fields
+  std::map<std::string, StoredFragment> previous;  // the stored version of each changed record, whole
+  std::set<std::string> kept;                      // records rejected this time whose last good version stays
+  std::map<std::string, std::string> seen;         // record → where
   std::set<std::string> affected;
   std::map<std::string, std::vector<std::string>> records_of_item;  // this source's changed records per item
 };

@@ -238,6 +238,21 @@ TEST_F(IngestTest, StreamedReadThatFailsMidwayKeepsNothingOfIt) {
   EXPECT_EQ(store_->sequence(), seq);
 }
 
+TEST_F(IngestTest, ChangeThatMakesItsItemInvalidRestoresTheStoredVersion) {
+  Batch good;
+  good.fragments.push_back(fragment("digi-agder:1", fragment_fields("One")));
+  ingest(good);
+  Batch broken;
+  broken.fragments.push_back(fragment("digi-agder:1", Json{{"title", "No owner, kind or status"}}));
+  const auto report = ingest_stream(broken);
+  ASSERT_EQ(report.rejected.size(), 1u);
+  EXPECT_NE(report.rejected[0].reason.find("would be invalid"), std::string::npos) << report.rejected[0].reason;
+  EXPECT_EQ(report.accepted, 0);
+  EXPECT_EQ(store_->item("digi-agder:1")->doc["title"], "One");
+  // The stored record is the old one again, whole: the next read of it is unchanged.
+  EXPECT_EQ(ingest(good).unchanged, 1);
+}
+
 TEST_F(IngestTest, TwoSourcesMergeIntoOneItemAndWithdrawingOneKeepsTheOther) {
   Batch ks;
   Json k = fragment_fields("DigiHelse");
