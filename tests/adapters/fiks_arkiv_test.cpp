@@ -525,6 +525,22 @@ TEST(FiksArkivAdapter, FolderKeepsGoodFilesAndRejectsBadOnesByName) {
   EXPECT_EQ(batch->rejected[0].where, "a-bad.xml");
   EXPECT_NE(batch->rejected[0].reason.find("not well-formed"), std::string::npos);
   EXPECT_EQ(batch->rejected[1].where, "c-sok.XML");
+
+  // With a sink the same fragments stream out one message at a time; the batch keeps the rest.
+  std::vector<Fragment> streamed;
+  FragmentSink sink = [&](Fragment&& f) { streamed.push_back(std::move(f)); };
+  PullContext streaming{reference, {}};
+  streaming.sink = &sink;
+  auto rest = dynamic_cast<BlockingSourceAdapter&>(**adapter).read(streaming);
+  ASSERT_TRUE(rest.ok()) << rest.error().message;
+  EXPECT_TRUE(rest->fragments.empty());
+  ASSERT_EQ(streamed.size(), batch->fragments.size());
+  for (std::size_t i = 0; i < streamed.size(); ++i) {
+    EXPECT_EQ(streamed[i].record, batch->fragments[i].record);
+    EXPECT_EQ(streamed[i].fields, batch->fragments[i].fields);
+  }
+  EXPECT_EQ(rest->rejected, batch->rejected);
+  EXPECT_EQ(rest->warnings, batch->warnings);
 }
 
 TEST(FiksArkivAdapter, FolderRejectsOversizedFilesUnread) {
