@@ -55,6 +55,20 @@ asio::awaitable<IngestReport> pull_and_apply(SourceAdapter& adapter, const Sourc
                                              const std::atomic<bool>* stopping, HttpFetcher* http) {
   const std::string started = now_rfc3339();
   PullContext ctx{reference, std::move(paths), http};
+  const SourceInfo info{source.config.name, source.config.type, source.precedence};
+  // Without retries (one-off runs: `veikart ingest`), a blocking adapter reads inside the ingestion
+  // transaction and streams its fragments into it, so a large source is never held whole. Scheduled runs
+  // retry a failed read before applying anything, so they still take the whole batch.
+  if (auto* blocking = dynamic_cast<BlockingSourceAdapter*>(&adapter); blocking != nullptr && monitor == nullptr) {
+    if (attempts) *attempts = 1;
+    co_return ingest_streamed(
+        store, info,
+        [&ctx, blocking](FragmentSink& sink) {
+          ctx.sink = &sink;
+          return blocking->read(ctx);
+        },
+        dry_run, started);
+  }
   Expected<Batch> batch = Error{"not read"};
   std::mt19937 rng(std::random_device{}());
   for (int attempt = 1;; ++attempt) {
@@ -71,7 +85,7 @@ asio::awaitable<IngestReport> pull_and_apply(SourceAdapter& adapter, const Sourc
     auto [ec] = co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
     (void)ec;
   }
-  co_return ingest_batch(store, {source.config.name, source.config.type, source.precedence}, batch, dry_run, started);
+  co_return ingest_batch(store, info, batch, dry_run, started);
 }
 
 }  // namespace

@@ -20,8 +20,13 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-void add(Batch& batch, MessageResult&& result) {
-  std::move(result.fragments.begin(), result.fragments.end(), std::back_inserter(batch.fragments));
+/// Adds a message's result to the batch; its fragments go to the sink instead when there is one.
+void add(Batch& batch, MessageResult&& result, FragmentSink* sink = nullptr) {
+  if (sink != nullptr) {
+    for (auto& f : result.fragments) (*sink)(std::move(f));
+  } else {
+    std::move(result.fragments.begin(), result.fragments.end(), std::back_inserter(batch.fragments));
+  }
   std::move(result.warnings.begin(), result.warnings.end(), std::back_inserter(batch.warnings));
   if (result.rejected) batch.rejected.push_back(std::move(*result.rejected));
 }
@@ -103,7 +108,7 @@ Expected<Batch> FiksArkivAdapter::read(PullContext& ctx) {
       batch.rejected.push_back({name, "cannot read the file"});
       continue;
     }
-    add(batch, read_message(bytes, options_.message, name));
+    add(batch, read_message(bytes, options_.message, name), ctx.sink);
   }
   return batch;
 }

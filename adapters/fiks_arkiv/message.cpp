@@ -580,9 +580,11 @@ MessageResult read_message(std::string_view bytes, const MessageOptions& options
     return refuse("message is " + std::to_string(bytes.size()) + " bytes; the limit (max_bytes) is " +
                   std::to_string(limit));
   }
-  if (auto prolog = check_prolog(bytes); !prolog) return refuse(prolog.error().message);
+  RootTag tag;
+  if (auto prolog = check_prolog(bytes, &tag); !prolog) return refuse(prolog.error().message);
 
-  auto root = read_root(bytes);
+  // The prolog scan names the root of a plain start tag; only other tags need a reader of their own.
+  auto root = tag.found ? Expected<Root>(Root{std::move(tag.name), std::move(tag.ns)}) : read_root(bytes);
   if (!root) return refuse(root.error().message);
   if (root->name == "arkivmelding" && root->ns != arkivmelding_namespace) {
     return refuse("an arkivmelding in namespace '" + root->ns + "' is not mapped: only Fiks Arkiv V1 (" +

@@ -4,6 +4,7 @@
 #include <libxml/parserInternals.h>
 #include <libxml/xmlerror.h>
 
+#include <map>
 #include <mutex>
 #include <vector>
 
@@ -82,7 +83,67 @@ void allow_schema_folder(const fs::path& folder) {
   allowed_folders().push_back(std::move(canonical));
 }
 
-Expected<XmlEncoding> check_prolog(std::string_view bytes) {
+namespace {
+
+bool is_name_char(int c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+         c == '.' || c == ':';
+}
+
+/// Reads a plain root start tag at `i` (its '<') through `at` (the prolog's ASCII view); leaves `root` unfound
+/// at anything unusual.
+template <class At>
+void read_root_tag(const At& at, std::size_t i, RootTag& root) {
+  std::size_t k = i + 1;
+  auto name = [&] {
+    std::string s;
+    while (is_name_char(at(k))) s.push_back(static_cast<char>(at(k++)));
+    return s;
+  };
+  auto space = [&] {
+    while (at(k) == ' ' || at(k) == '\t' || at(k) == '\r' || at(k) == '\n') ++k;
+  };
+  const std::string qname = name();
+  if (qname.empty()) return;
+  std::map<std::string, std::string> declarations;  // "xmlns" or "xmlns:p" → URI
+  for (;;) {
+    space();
+    if (at(k) == '>' || (at(k) == '/' && at(k + 1) == '>')) break;
+    const std::string attribute = name();
+    if (attribute.empty()) return;
+    space();
+    if (at(k) != '=') return;
+    ++k;
+    space();
+    const int quote = at(k);
+    if (quote != '"' && quote != '\'') return;
+    ++k;
+    std::string value;
+    bool plain = true;
+    for (int c = at(k); c != quote; c = at(++k)) {
+      if (c < 0 || c == '<') return;
+      if (c == '&' || c == 0x80 || c == '\t' || c == '\r' || c == '\n') plain = false;
+      value.push_back(static_cast<char>(c));
+    }
+    ++k;
+    if (attribute == "xmlns" || attribute.starts_with("xmlns:")) {
+      if (!plain || !declarations.emplace(attribute, value).second) return;
+    }
+  }
+  const std::size_t colon = qname.find(':');
+  const std::string prefix = colon == std::string::npos ? std::string() : qname.substr(0, colon);
+  const std::string local = colon == std::string::npos ? qname : qname.substr(colon + 1);
+  if (local.empty() || local.find(':') != std::string::npos) return;
+  auto ns = declarations.find(prefix.empty() ? std::string("xmlns") : "xmlns:" + prefix);
+  if (ns == declarations.end() && !prefix.empty()) return;  // an unbound prefix: the parser says so
+  root.found = true;
+  root.name = local;
+  root.ns = ns == declarations.end() ? std::string() : ns->second;
+}
+
+}  // namespace
+
+Expected<XmlEncoding> check_prolog(std::string_view bytes, RootTag* root) {
   auto byte = [&](std::size_t i) { return i < bytes.size() ? static_cast<unsigned char>(bytes[i]) : 0x100u; };
   XmlEncoding encoding = XmlEncoding::utf8_or_ascii_compatible;
   std::size_t pos = 0;
@@ -150,6 +211,7 @@ Expected<XmlEncoding> check_prolog(std::string_view bytes) {
     } else if (starts(i, "<!")) {
       return Error{"not XML: unexpected markup '<!' before the root element"};
     } else {
+      if (root != nullptr) read_root_tag(at, i, *root);
       return encoding;
     }
     if (i == std::string::npos) return Error{"not XML: unterminated declaration or comment before the root element"};

@@ -25,6 +25,14 @@ enum class XmlEncoding { utf8_or_ascii_compatible, utf16le, utf16be };
 /// Looks at the bytes before the root element without parsing them: refuses encodings other than
 /// ASCII-compatible ones and UTF-16 (UCS-4, EBCDIC), and any DOCTYPE, since an internal subset may declare
 /// entities (billion laughs, external entities). The value is the detected encoding.
-Expected<XmlEncoding> check_prolog(std::string_view bytes);
+/// With `root`, also reads the root element's start tag when it is plain (ASCII names, namespace declarations
+/// without references or line breaks): its local name and namespace, so that the caller needs no second parse
+/// to choose a schema. `root->found` stays false when the tag is anything else; the full parse then decides.
+struct RootTag {
+  bool found = false;
+  std::string name;  // local name
+  std::string ns;    // namespace URI, empty for none
+};
+Expected<XmlEncoding> check_prolog(std::string_view bytes, RootTag* root = nullptr);
 
 }  // namespace veikart::adapters::fiks_arkiv

@@ -204,13 +204,63 @@ std::string words_list(const std::vector<std::string>& words) {
   return s;
 }
 
+/// A cell value found for a field: the column it is in and its trimmed text (a view into the row).
+struct CellValue {
+  const Column* column;
+  std::string_view text;
+};
+
+/// A list cell resolved against reference data.
+struct ListLookup {
+  std::vector<std::string> found;
+  std::vector<std::string> unknown;
+  bool all_without_networks = false;
+};
+
+/// Resolves a list cell to ids in order of first mention, without repeats.
+ListLookup lookup_ids(std::string_view text, const Finder& find) {
+  ListLookup r;
+  std::vector<std::string> found;
+  resolve_list(text, 0, find, found, r.unknown);
+  append_unique(r.found, found);
+  return r;
+}
+
+struct TextHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+/// Per table: what a cell's text resolves to, memoised by the text. A 100,000-row portfolio repeats a few
+/// hundred distinct municipality lists, themes, dates and priorities, and each lookup folds and splits its
+/// text. Each cache stops growing at `max_entries` (then it computes without storing).
+struct Lookups {
+  static constexpr std::size_t max_entries = 20'000;
+  template <class V>
+  using Cache = std::unordered_map<std::string, V, TextHash, std::equal_to<>>;
+  Cache<ListLookup> networks, municipalities, themes;
+  Cache<Expected<ParsedDate>> dates;
+  Cache<Expected<Priority>> priorities;
+
+  template <class V, class F>
+  static const V& get(Cache<V>& cache, std::string_view key, V& scratch, F&& compute) {
+    if (auto it = cache.find(key); it != cache.end()) return it->second;
+    if (cache.size() >= max_entries) {
+      scratch = compute();
+      return scratch;
+    }
+    return cache.emplace(std::string(key), compute()).first->second;
+  }
+};
+
 /// Maps one data row; collects every reason to reject it so that one pass tells the user all problems.
 class RowMapper {
  public:
-  RowMapper(const CsvRow& row, const Layout& layout, const SpreadsheetOptions& options, const Reference& reference,
-            std::string where, std::vector<Issue>& warnings)
+  RowMapper(const CsvRow& row, const Layout& layout, Lookups& lookups, const SpreadsheetOptions& options,
+            const Reference& reference, std::string where, std::vector<Issue>& warnings)
       : row_(row),
         layout_(layout),
+        lookups_(lookups),
         options_(options),
         reference_(reference),
         where_(std::move(where)),
@@ -226,11 +276,11 @@ class RowMapper {
     auto id_cell = value("id");
     auto title = value("title");
     if (title) {
-      fields["title"] = title->second;
+      fields["title"] = title->text;
     } else {
       reject("missing title" + looked_in("title"));
     }
-    if (auto summary = value("summary")) fields["summary"] = summary->second;
+    if (auto summary = value("summary")) fields["summary"] = summary->text;
 
     map_status(fields);
     map_kind(fields);
@@ -248,27 +298,27 @@ class RowMapper {
     Json external = Json::array();
     for (std::size_t i = 0; i < options_.external_ids.size(); ++i) {
       if (auto v = first_value(layout_.external_ids[i])) {
-        external.push_back(Json{{"system", options_.external_ids[i].system}, {"id", v->second}});
+        external.push_back(Json{{"system", options_.external_ids[i].system}, {"id", v->text}});
       }
     }
 
     std::string own_id;
     if (id_cell) {
-      own_id = id_cell->second;
+      own_id = std::string(id_cell->text);
     } else if (title) {
-      own_id = slugify(title->second);
-      if (own_id.empty()) reject(in_column(title->first) + "cannot make an id from the title");
+      own_id = slugify(title->text);
+      if (own_id.empty()) reject(in_column(title->column) + "cannot make an id from the title");
     }
-    f.record = id_cell ? id_cell->second : where_;
+    f.record = id_cell ? std::string(id_cell->text) : where_;
     // Only an id cell is a stable key; a row number shifts whenever rows are added above.
-    if (id_cell) known_record_ = id_cell->second;
+    if (id_cell) known_record_ = id_cell->text;
     f.id = options_.id_prefix + ":" + own_id;
     if (auto same = value("same_as")) {
-      if (is_canonical_id(same->second)) {
-        f.id = same->second;
+      if (is_canonical_id(same->text)) {
+        f.id = same->text;
         external.insert(external.begin(), Json{{"system", options_.id_prefix}, {"id", own_id}});
       } else {
-        reject(in_column(same->first) + quote(same->second) + " is not a canonical id (like ks:digihelse)");
+        reject(in_column(same->column) + quote(same->text) + " is not a canonical id (like ks:digihelse)");
       }
     }
     if (!external.empty()) fields["external_ids"] = std::move(external);
@@ -288,19 +338,19 @@ class RowMapper {
   const std::string& known_record() const { return known_record_; }
 
  private:
-  std::string cell(std::size_t index) const {
-    return index < row_.cells.size() ? std::string(trim(row_.cells[index])) : std::string();
+  std::string_view cell(std::size_t index) const {
+    return index < row_.cells.size() ? trim(row_.cells[index]) : std::string_view();
   }
 
-  std::optional<std::pair<Column, std::string>> first_value(const std::vector<Column>& columns) const {
+  std::optional<CellValue> first_value(const std::vector<Column>& columns) const {
     for (const auto& c : columns) {
-      std::string v = cell(c.index);
-      if (!v.empty()) return std::make_pair(c, std::move(v));
+      std::string_view v = cell(c.index);
+      if (!v.empty()) return CellValue{&c, v};
     }
     return std::nullopt;
   }
 
-  std::optional<std::pair<Column, std::string>> value(const std::string& field) const {
+  std::optional<CellValue> value(const std::string& field) const {
     auto it = layout_.simple.find(field);
     if (it == layout_.simple.end()) return std::nullopt;
     return first_value(it->second);
@@ -317,19 +367,19 @@ class RowMapper {
   void reject(std::string reason) { reasons_.push_back(std::move(reason)); }
   void warn(std::string reason) { warnings_.push_back(Issue{where_, std::move(reason)}); }
 
-  std::string column_name(const Column& c) const {
-    std::string s = "column " + quote(c.header);
-    if (layout_.column_letters) s += " (" + column_letters(c.index) + ")";
+  std::string column_name(const Column* c) const {
+    std::string s = "column " + quote(c->header);
+    if (layout_.column_letters) s += " (" + column_letters(c->index) + ")";
     return s;
   }
-  std::string in_column(const Column& c) const { return column_name(c) + ": "; }
+  std::string in_column(const Column* c) const { return column_name(c) + ": "; }
 
   void map_status(Json& fields) {
     if (auto v = value("status")) {
-      if (auto s = status_from_word(v->second)) {
+      if (auto s = status_from_word(v->text)) {
         fields["status"] = *s;
       } else {
-        reject(in_column(v->first) + "unknown status " + quote(v->second));
+        reject(in_column(v->column) + "unknown status " + quote(v->text));
       }
     } else if (options_.defaults.status) {
       fields["status"] = *options_.defaults.status;
@@ -340,10 +390,10 @@ class RowMapper {
 
   void map_kind(Json& fields) {
     if (auto v = value("kind")) {
-      if (auto k = kind_from_word(v->second)) {
+      if (auto k = kind_from_word(v->text)) {
         fields["kind"] = *k;
       } else {
-        reject(in_column(v->first) + "unknown kind " + quote(v->second));
+        reject(in_column(v->column) + "unknown kind " + quote(v->text));
       }
     } else if (options_.defaults.kind) {
       fields["kind"] = *options_.defaults.kind;
@@ -356,28 +406,29 @@ class RowMapper {
       if (options_.defaults.owner) fields["owner"] = layout_.default_owner;
       return;
     }
-    if (fold(v->second) == "ks") {
+    if (fold(v->text) == "ks") {
       fields["owner"] = owner_json(Owner{OwnerType::ks, "ks", "KS"});
-    } else if (const Network* n = reference_.find_network(v->second)) {
+    } else if (const Network* n = reference_.find_network(v->text)) {
       fields["owner"] = owner_json(Owner{OwnerType::network, n->id, n->name});
-    } else if (const Municipality* m = reference_.find_municipality(v->second)) {
+    } else if (const Municipality* m = reference_.find_municipality(v->text)) {
       fields["owner"] = owner_json(Owner{OwnerType::municipality, m->number, m->name});
     } else {
-      reject(in_column(v->first) + "unknown owner " + quote(v->second) + " (expected KS, a network or a municipality)");
+      reject(in_column(v->column) + "unknown owner " + quote(v->text) + " (expected KS, a network or a municipality)");
     }
   }
 
   std::vector<std::string> map_networks(Json& fields) {
     std::vector<std::string> ids;
     if (auto v = value("networks")) {
-      std::vector<std::string> found, unknown;
-      Finder find = [&](std::string_view s) -> std::optional<std::vector<std::string>> {
-        if (const Network* n = reference_.find_network(s)) return std::vector<std::string>{n->id};
-        return std::nullopt;
-      };
-      resolve_list(v->second, 0, find, found, unknown);
-      for (const auto& u : unknown) reject(in_column(v->first) + "unknown network " + quote(u));
-      append_unique(ids, found);
+      ListLookup scratch;
+      const ListLookup& l = Lookups::get(lookups_.networks, v->text, scratch, [&] {
+        return lookup_ids(v->text, [&](std::string_view s) -> std::optional<std::vector<std::string>> {
+          if (const Network* n = reference_.find_network(s)) return std::vector<std::string>{n->id};
+          return std::nullopt;
+        });
+      });
+      for (const auto& u : l.unknown) reject(in_column(v->column) + "unknown network " + quote(u));
+      ids = l.found;
     } else if (options_.defaults.networks) {
       ids = *options_.defaults.networks;
     } else {
@@ -393,31 +444,37 @@ class RowMapper {
       if (options_.defaults.municipalities) fields["municipalities"] = *options_.defaults.municipalities;
       return;
     }
-    bool all_without_networks = false;
-    Finder find = [&](std::string_view s) -> std::optional<std::vector<std::string>> {
-      const std::string key = fold(s);
-      if (key == "alle" || key == "alle kommuner" || key == "alle kommunene" || key == "alle kommunane") {
-        std::vector<std::string> all;
-        for (const auto& n : networks) append_unique(all, reference_.municipalities_of(n));
-        if (networks.empty()) all_without_networks = true;
-        return all;
-      }
-      // Excel drops the leading zero of 0301; find_municipality also takes "1103 Stavanger".
-      std::string text(trim(s));
-      if (text.size() == 3 && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-        text.insert(text.begin(), '0');
-      }
-      if (const Municipality* m = reference_.find_municipality(text)) return std::vector<std::string>{m->number};
-      return std::nullopt;
-    };
-    std::vector<std::string> found, unknown;
-    resolve_list(v->second, 0, find, found, unknown);
-    for (const auto& u : unknown) reject(in_column(v->first) + "unknown municipality " + quote(u));
-    if (all_without_networks)
-      reject(in_column(v->first) + quote(v->second) + " needs the row's networks, and it has none");
-    std::sort(found.begin(), found.end());
-    found.erase(std::unique(found.begin(), found.end()), found.end());
-    fields["municipalities"] = found;
+    // "alle" depends on the row's networks, so they are part of the key.
+    std::string key(v->text);
+    for (const auto& n : networks) (key += '\x1f') += n;
+    ListLookup scratch;
+    const ListLookup& l = Lookups::get(lookups_.municipalities, key, scratch, [&] {
+      ListLookup r;
+      Finder find = [&](std::string_view s) -> std::optional<std::vector<std::string>> {
+        const std::string folded = fold(s);
+        if (folded == "alle" || folded == "alle kommuner" || folded == "alle kommunene" || folded == "alle kommunane") {
+          std::vector<std::string> all;
+          for (const auto& n : networks) append_unique(all, reference_.municipalities_of(n));
+          if (networks.empty()) r.all_without_networks = true;
+          return all;
+        }
+        // Excel drops the leading zero of 0301; find_municipality also takes "1103 Stavanger".
+        std::string text(trim(s));
+        if (text.size() == 3 && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+          text.insert(text.begin(), '0');
+        }
+        if (const Municipality* m = reference_.find_municipality(text)) return std::vector<std::string>{m->number};
+        return std::nullopt;
+      };
+      resolve_list(v->text, 0, find, r.found, r.unknown);
+      std::sort(r.found.begin(), r.found.end());
+      r.found.erase(std::unique(r.found.begin(), r.found.end()), r.found.end());
+      return r;
+    });
+    for (const auto& u : l.unknown) reject(in_column(v->column) + "unknown municipality " + quote(u));
+    if (l.all_without_networks)
+      reject(in_column(v->column) + quote(v->text) + " needs the row's networks, and it has none");
+    fields["municipalities"] = l.found;
   }
 
   void map_themes(Json& fields) {
@@ -426,27 +483,38 @@ class RowMapper {
       if (options_.defaults.themes) fields["themes"] = *options_.defaults.themes;
       return;
     }
-    Finder find = [&](std::string_view s) -> std::optional<std::vector<std::string>> {
-      if (const Theme* t = reference_.find_theme(s)) return std::vector<std::string>{t->id};
-      return std::nullopt;
-    };
-    std::vector<std::string> found, unknown, ids;
-    resolve_list(v->second, 0, find, found, unknown);
-    for (const auto& u : unknown) warn(in_column(v->first) + "unknown theme " + quote(u) + " dropped");
-    append_unique(ids, found);
-    if (!ids.empty() || unknown.empty()) fields["themes"] = ids;
+    ListLookup scratch;
+    const ListLookup& l = Lookups::get(lookups_.themes, v->text, scratch, [&] {
+      return lookup_ids(v->text, [&](std::string_view s) -> std::optional<std::vector<std::string>> {
+        if (const Theme* t = reference_.find_theme(s)) return std::vector<std::string>{t->id};
+        return std::nullopt;
+      });
+    });
+    for (const auto& u : l.unknown) warn(in_column(v->column) + "unknown theme " + quote(u) + " dropped");
+    if (!l.found.empty() || l.unknown.empty()) fields["themes"] = l.found;
   }
 
   void map_priority(Json& fields) {
     auto v = value("priority");
     if (!v) return;
     // parse_options guarantees a scheme whenever the priority column is mapped.
-    auto p = normalise_priority(options_.priority_scheme.value_or(""), v->second);
+    Expected<Priority> scratch = Error{};
+    const Expected<Priority>& p = Lookups::get(lookups_.priorities, v->text, scratch, [&] {
+      return normalise_priority(options_.priority_scheme.value_or(""), v->text);
+    });
     if (!p) {
-      reject(in_column(v->first) + p.error().message);
+      reject(in_column(v->column) + p.error().message);
       return;
     }
-    fields["priority"] = Json{{"scheme", p->scheme}, {"value", p->value}, {"rank", p->rank}};
+    Json& priority = fields["priority"];
+    priority["scheme"] = p->scheme;
+    priority["value"] = p->value;
+    priority["rank"] = p->rank;
+  }
+
+  /// parse_date, memoised by the cell's text.
+  const Expected<ParsedDate>& date_of(std::string_view text, Expected<ParsedDate>& scratch) {
+    return Lookups::get(lookups_.dates, text, scratch, [&] { return parse_date(text); });
   }
 
   std::map<MilestoneKind, int> map_milestones(Json& fields) {
@@ -456,14 +524,19 @@ class RowMapper {
       const MilestoneColumn& m = options_.milestones[i];
       auto v = first_value(layout_.milestones[i]);
       if (!v) continue;
-      auto d = parse_date(v->second);
+      Expected<ParsedDate> scratch = Error{};
+      const Expected<ParsedDate>& d = date_of(v->text, scratch);
       if (!d) {
-        reject(in_column(v->first) + d.error().message);
+        reject(in_column(v->column) + d.error().message);
         continue;
       }
       years.emplace(m.kind, std::stoi(d->date.substr(0, 4)));
-      list.push_back(Json{
-          {"name", m.name}, {"kind", m.kind}, {"date", d->date}, {"precision", d->precision}, {"label", d->label}});
+      Json& milestone = list.emplace_back(Json::object());
+      milestone["name"] = m.name;
+      milestone["kind"] = m.kind;
+      milestone["date"] = d->date;
+      milestone["precision"] = d->precision;
+      milestone["label"] = d->label;
     }
     if (!list.empty()) fields["milestones"] = std::move(list);
     return years;
@@ -475,19 +548,20 @@ class RowMapper {
       const CostColumn& c = options_.costs[i];
       auto v = first_value(layout_.costs[i]);
       if (!v) continue;
-      auto amount = parse_amount_nok(v->second);
+      auto amount = parse_amount_nok(v->text);
       if (!amount) {
-        reject(in_column(v->first) + amount.error().message);
+        reject(in_column(v->column) + amount.error().message);
         continue;
       }
       std::optional<int> year = c.year;
       if (!year) {
         if (auto y = first_value(layout_.cost_years[i])) {
-          auto d = parse_date(y->second);
+          Expected<ParsedDate> scratch = Error{};
+          const Expected<ParsedDate>& d = date_of(y->text, scratch);
           if (d && d->precision == Precision::year) {
             year = std::stoi(d->date.substr(0, 4));
           } else {
-            reject(in_column(y->first) + "cannot read year " + quote(y->second));
+            reject(in_column(y->column) + "cannot read year " + quote(y->text));
             continue;
           }
         }
@@ -499,15 +573,16 @@ class RowMapper {
         }
       }
       if (!year) {
-        warn(in_column(v->first) + "no budget year for " + quote(v->second) +
+        warn(in_column(v->column) + "no budget year for " + quote(v->text) +
              " (no year column value and no rollout or start date); cost dropped");
         continue;
       }
-      list.push_back(Json{{"year", *year},
-                          {"category", c.category},
-                          {"amount_nok", *amount},
-                          {"per", c.per},
-                          {"funding", c.funding ? Json(*c.funding) : Json(nullptr)}});
+      Json& cost = list.emplace_back(Json::object());
+      cost["year"] = *year;
+      cost["category"] = c.category;
+      cost["amount_nok"] = *amount;
+      cost["per"] = c.per;
+      cost["funding"] = c.funding ? Json(*c.funding) : Json(nullptr);
     }
     if (!list.empty()) fields["costs"] = std::move(list);
   }
@@ -518,9 +593,9 @@ class RowMapper {
       const ResourceColumn& r = options_.resources[i];
       auto v = first_value(layout_.resources[i]);
       if (!v) continue;
-      auto share = parse_share(v->second);
+      auto share = parse_share(v->text);
       if (!share) {
-        reject(in_column(v->first) + share.error().message);
+        reject(in_column(v->column) + share.error().message);
         continue;
       }
       list.push_back(Json{{"role", r.role}, {"share", *share}, {"per", r.per}});
@@ -532,7 +607,7 @@ class RowMapper {
     auto v = value("risks");
     if (!v) return;
     std::vector<std::string> risks;
-    for (auto& part : split_list(v->second, ";\n")) {
+    for (auto& part : split_list(v->text, ";\n")) {
       // Bullets typed into a cell are layout, not part of the risk.
       std::string_view s = part;
       while (!s.empty() && (s.front() == '-' || s.front() == '*')) s = trim(s.substr(1));
@@ -546,9 +621,9 @@ class RowMapper {
     auto v = value("link");
     if (!v) return;
     Json links = Json::array();
-    for (const auto& href : split_list(v->second, " \n\t;")) {
+    for (const auto& href : split_list(v->text, " \n\t;")) {
       if (href.rfind("http://", 0) != 0 && href.rfind("https://", 0) != 0) {
-        reject(in_column(v->first) + "link " + quote(href) + " does not start with http:// or https://");
+        reject(in_column(v->column) + "link " + quote(href) + " does not start with http:// or https://");
         continue;
       }
       links.push_back(Json{{"rel", "related"}, {"href", href}, {"title", nullptr}});
@@ -558,6 +633,7 @@ class RowMapper {
 
   const CsvRow& row_;
   const Layout& layout_;
+  Lookups& lookups_;
   const SpreadsheetOptions& options_;
   const Reference& reference_;
   std::string where_;
@@ -575,30 +651,46 @@ std::string join_reasons(const std::vector<std::string>& reasons) {
   return s;
 }
 
-/// Keeps the first fragment per id; later ones are rejected so that a snapshot never holds one id twice.
-/// Works in place: a portfolio of 100,000 rows should not be copied or moved wholesale to drop a few.
-void reject_duplicates(Batch& batch) {
-  auto& fragments = batch.fragments;
-  std::unordered_map<std::string_view, std::size_t> first;  // views into `fragments`, untouched in this pass
-  first.reserve(fragments.size());
-  std::vector<bool> keep(fragments.size(), true);
-  for (std::size_t i = 0; i < fragments.size(); ++i) {
-    auto [it, inserted] = first.emplace(fragments[i].id, i);
+/// Where mapped fragments go. Keeps the first fragment per id over every table of a read (later ones are
+/// rejected so that a snapshot never holds one id twice), then appends it to the batch or hands it to the
+/// sink. Only the ids and where they were first seen are kept, not the fragments.
+class FragmentOutput {
+ public:
+  FragmentOutput(Batch& batch, FragmentSink* sink) : batch_(batch), sink_(sink) {}
+
+  /// Starts a table whose rows are "<prefix>row N".
+  void table(std::string prefix) { prefixes_.push_back(std::move(prefix)); }
+  const std::string& prefix() const { return prefixes_.back(); }
+  Batch& batch() { return batch_; }
+  /// Makes room for `more` ids, so that a large sheet does not rehash as it goes.
+  void reserve(std::size_t more) { first_.reserve(first_.size() + more); }
+
+  void add(Fragment&& f, std::size_t line) {
+    auto [it, inserted] = first_.try_emplace(
+        f.id, Place{static_cast<std::uint32_t>(prefixes_.size() - 1), static_cast<std::uint32_t>(line)});
     if (!inserted) {
-      keep[i] = false;
-      batch.rejected.push_back(Issue{fragments[i].where, "duplicate id " + quote(fragments[i].id) + " (first at " +
-                                                             fragments[it->second].where + ")"});
+      batch_.rejected.push_back(Issue{f.where, "duplicate id " + quote(f.id) + " (first at " +
+                                                   prefixes_[it->second.table] + "row " +
+                                                   std::to_string(it->second.line) + ")"});
+      return;
+    }
+    if (sink_ != nullptr) {
+      (*sink_)(std::move(f));
+    } else {
+      batch_.fragments.push_back(std::move(f));
     }
   }
-  first.clear();
-  std::size_t out = 0;
-  for (std::size_t i = 0; i < fragments.size(); ++i) {
-    if (!keep[i]) continue;
-    if (out != i) fragments[out] = std::move(fragments[i]);
-    ++out;
-  }
-  fragments.erase(fragments.begin() + static_cast<std::ptrdiff_t>(out), fragments.end());
-}
+
+ private:
+  struct Place {
+    std::uint32_t table;
+    std::uint32_t line;
+  };
+  Batch& batch_;
+  FragmentSink* sink_;
+  std::vector<std::string> prefixes_;
+  std::unordered_map<std::string, Place> first_;
+};
 
 /// Checks the defaults' reference ids and fills in owner names, so every row gets canonical values.
 Expected<SpreadsheetOptions> resolve_defaults(const SpreadsheetOptions& options, const Reference& reference) {
@@ -781,12 +873,19 @@ Expected<SpreadsheetOptions> parse_options(const SourceConfig& config) {
   }
 }
 
-Expected<Batch> map_table(const std::vector<CsvRow>& rows, const SpreadsheetOptions& raw_options,
-                          const Reference& reference, std::string_view file_label, bool column_letters) {
+namespace {
+
+/// Maps a table's rows, given one at a time by `next` (nullptr at the end; the row may be reused by the next
+/// call), into `out`. An error means no header row was found.
+std::optional<Error> map_rows(const std::function<const CsvRow*()>& next, const SpreadsheetOptions& raw_options,
+                              const Reference& reference, std::string_view file_label, bool column_letters,
+                              FragmentOutput& out) {
   auto resolved = resolve_defaults(raw_options, reference);
   if (!resolved) return resolved.error();
   const SpreadsheetOptions& options = *resolved;
-  const std::string prefix = file_label.empty() ? std::string() : std::string(file_label) + " ";
+  out.table(file_label.empty() ? std::string() : std::string(file_label) + " ");
+  const std::string& prefix = out.prefix();
+  Batch& batch = out.batch();
   auto where = [&](std::size_t line) { return prefix + "row " + std::to_string(line); };
 
   // Find the header row.
@@ -794,21 +893,25 @@ Expected<Batch> map_table(const std::vector<CsvRow>& rows, const SpreadsheetOpti
   std::set<std::string> keys;
   for (const auto& w : words) keys.insert(fold(w));
   const std::size_t needed = std::min<std::size_t>(2, keys.size());
-  std::size_t header_at = rows.size();
-  for (std::size_t r = 0; r < rows.size(); ++r) {
+  CsvRow header;
+  bool found = false;
+  while (const CsvRow* row = next()) {
     if (options.header_row) {
-      if (rows[r].line == *options.header_row) header_at = r;
+      found = row->line == *options.header_row;
     } else {
       std::set<std::string> matched;
-      for (const auto& c : rows[r].cells) {
+      for (const auto& c : row->cells) {
         std::string k = fold(c);
         if (keys.contains(k)) matched.insert(k);
       }
-      if (!matched.empty() && matched.size() >= needed) header_at = r;
+      found = !matched.empty() && matched.size() >= needed;
     }
-    if (header_at != rows.size()) break;
+    if (found) {
+      header = *row;
+      break;
+    }
   }
-  if (header_at == rows.size()) {
+  if (!found) {
     if (options.header_row) {
       return Error{prefix + "no row starts on line " + std::to_string(*options.header_row) + " (header_row)"};
     }
@@ -817,20 +920,17 @@ Expected<Batch> map_table(const std::vector<CsvRow>& rows, const SpreadsheetOpti
         words_list(std::vector<std::string>(words.begin(), words.begin() + std::min<std::size_t>(words.size(), 8))) +
         (words.size() > 8 ? " ..." : "")};
   }
-  const CsvRow& header = rows[header_at];
 
-  Batch batch;
-  batch.snapshot = true;
   Layout layout;
   layout.header_line = header.line;
   layout.column_letters = column_letters;
   if (options.defaults.owner) layout.default_owner = owner_json(*options.defaults.owner);
   auto columns_for = [&](const std::string& what, const std::vector<std::string>& list) {
-    auto found = find_columns(header, list);
-    if (found.empty()) {
+    auto columns = find_columns(header, list);
+    if (columns.empty()) {
       batch.warnings.push_back(Issue{where(header.line), "no column " + words_list(list) + " for " + what});
     }
-    return found;
+    return columns;
   };
   for (const auto& [field, list] : options.mapping) layout.simple[field] = columns_for(field, list);
   for (const auto& m : options.milestones)
@@ -843,8 +943,9 @@ Expected<Batch> map_table(const std::vector<CsvRow>& rows, const SpreadsheetOpti
   for (const auto& r : options.resources) layout.resources.push_back(columns_for("resources", {r.column}));
   for (const auto& e : options.external_ids) layout.external_ids.push_back(columns_for("external_ids", {e.column}));
 
-  for (std::size_t r = header_at + 1; r < rows.size(); ++r) {
-    const CsvRow& row = rows[r];
+  Lookups lookups;
+  while (const CsvRow* next_row = next()) {
+    const CsvRow& row = *next_row;
     std::size_t non_empty = 0;
     std::string_view only;
     for (const auto& c : row.cells) {
@@ -858,14 +959,36 @@ Expected<Batch> map_table(const std::vector<CsvRow>& rows, const SpreadsheetOpti
       batch.warnings.push_back(Issue{where(row.line), "skipped a row with one cell only: " + quote(only)});
       continue;
     }
-    RowMapper mapper(row, layout, options, reference, where(row.line), batch.warnings);
+    RowMapper mapper(row, layout, lookups, options, reference, where(row.line), batch.warnings);
     if (auto fragment = mapper.map()) {
-      batch.fragments.push_back(std::move(*fragment));
+      out.add(std::move(*fragment), row.line);
     } else {
       batch.rejected.push_back(Issue{where(row.line), join_reasons(mapper.reasons()), mapper.known_record()});
     }
   }
-  reject_duplicates(batch);
+  return std::nullopt;
+}
+
+std::function<const CsvRow*()> rows_of(const std::vector<CsvRow>& rows) {
+  return [&rows, i = std::size_t{0}]() mutable { return i < rows.size() ? &rows[i++] : nullptr; };
+}
+
+std::function<const CsvRow*()> rows_of(const SheetRows& rows, CsvRow& buffer) {
+  return [&rows, &buffer, i = std::size_t{0}]() mutable -> const CsvRow* {
+    if (i == rows.size()) return nullptr;
+    rows.read(i++, buffer);
+    return &buffer;
+  };
+}
+
+}  // namespace
+
+Expected<Batch> map_table(const std::vector<CsvRow>& rows, const SpreadsheetOptions& options,
+                          const Reference& reference, std::string_view file_label, bool column_letters) {
+  Batch batch;
+  batch.snapshot = true;
+  FragmentOutput out(batch, nullptr);
+  if (auto error = map_rows(rows_of(rows), options, reference, file_label, column_letters, out)) return *error;
   return batch;
 }
 
@@ -882,6 +1005,7 @@ Expected<Batch> SpreadsheetAdapter::read(PullContext& ctx) {
   csv.delimiter = options_.delimiter;
   Batch batch;
   batch.snapshot = true;
+  FragmentOutput out(batch, ctx.sink);
   for (const auto& file : files) {
     const std::string name = file.filename().string();
     const FileKind kind = file_kind(file);
@@ -897,29 +1021,30 @@ Expected<Batch> SpreadsheetAdapter::read(PullContext& ctx) {
     in.read(bytes.data(), static_cast<std::streamsize>(size));
     if (static_cast<std::uintmax_t>(in.gcount()) != size) return Error{"cannot read '" + file.string() + "'"};
 
-    Expected<Batch> part = Error{};
-    if (workbook) {
-      auto sheet = kind == FileKind::xlsx ? read_xlsx(bytes, options_.sheet) : read_ods(bytes, options_.sheet);
+    std::optional<Error> error;
+    if (kind == FileKind::xlsx) {
+      auto sheet = read_xlsx_compact(bytes, options_.sheet);
       if (!sheet) return Error{name + ": " + sheet.error().message};
       bytes = std::string();  // the rows hold what is needed; free the file before mapping
       const std::string label = (labelled ? name + " " : std::string()) + "sheet " + sheet->name;
-      part = map_table(sheet->rows, options_, ctx.reference, label, true);
-      if (!part) return Error{labelled ? part.error().message : name + ": " + part.error().message};
+      CsvRow buffer;
+      out.reserve(sheet->rows.size());
+      error = map_rows(rows_of(sheet->rows, buffer), options_, ctx.reference, label, true, out);
+    } else if (kind == FileKind::ods) {
+      auto sheet = read_ods(bytes, options_.sheet);
+      if (!sheet) return Error{name + ": " + sheet.error().message};
+      bytes = std::string();
+      const std::string label = (labelled ? name + " " : std::string()) + "sheet " + sheet->name;
+      error = map_rows(rows_of(sheet->rows), options_, ctx.reference, label, true, out);
     } else {
       // Anything that is not a workbook is read as CSV, as before: a single configured file may be named
       // .txt or have no extension at all.
       auto table = read_csv(bytes, csv);
       if (!table) return Error{name + ": " + table.error().message};
-      part = map_table(table->rows, options_, ctx.reference, labelled ? name : std::string_view{});
-      if (!part) return Error{labelled ? part.error().message : name + ": " + part.error().message};
+      error = map_rows(rows_of(table->rows), options_, ctx.reference, labelled ? name : std::string_view{}, false, out);
     }
-    if (files.size() == 1) return std::move(*part);  // map_table has already dropped duplicate ids
-    auto move_all = [](auto& to, auto& from) { std::move(from.begin(), from.end(), std::back_inserter(to)); };
-    move_all(batch.fragments, part->fragments);
-    move_all(batch.rejected, part->rejected);
-    move_all(batch.warnings, part->warnings);
+    if (error) return Error{labelled ? error->message : name + ": " + error->message};
   }
-  reject_duplicates(batch);
   return batch;
 }
 

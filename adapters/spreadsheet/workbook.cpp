@@ -1,5 +1,6 @@
 #include "adapters/spreadsheet/workbook.hpp"
 
+#include <libxml/parser.h>
 #include <libxml/xmlreader.h>
 
 #include <algorithm>
@@ -89,6 +90,22 @@ class PrologGuard {
   std::string word_;
 };
 
+/// Reads a zip entry for libxml2, refusing a DOCTYPE on the way; the first failure is kept in `error` (the zip
+/// reader's own reason is better than libxml2's "I/O error").
+int read_guarded(ZipEntryReader& entry, PrologGuard& guard, std::optional<Error>& error, char* buffer, int length) {
+  if (length <= 0) return 0;
+  auto n = entry.read(buffer, static_cast<std::size_t>(length));
+  if (!n) {
+    if (!error) error = n.error();
+    return -1;
+  }
+  if (!guard.feed(std::string_view(buffer, *n))) {
+    if (!error) error = doctype_refused();
+    return -1;
+  }
+  return static_cast<int>(*n);
+}
+
 }  // namespace
 
 std::string column_letters(std::size_t zero_based) {
@@ -141,6 +158,64 @@ std::optional<std::uint64_t> parse_count(std::string_view s) {
   return v;
 }
 
+// ---- SheetRows ----
+
+namespace {
+
+void put_varint(std::string& out, std::size_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7F) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+std::size_t get_varint(const char*& p) {
+  std::size_t v = 0;
+  int shift = 0;
+  while (static_cast<unsigned char>(*p) & 0x80) {
+    v |= static_cast<std::size_t>(static_cast<unsigned char>(*p++) & 0x7F) << shift;
+    shift += 7;
+  }
+  v |= static_cast<std::size_t>(static_cast<unsigned char>(*p++)) << shift;
+  return v;
+}
+
+/// Far more than the limits let a sheet hold; keeps every offset within 32 bits.
+constexpr std::size_t max_encoded_bytes = 1u << 30;
+
+}  // namespace
+
+SheetRows::Row SheetRows::append(std::uint64_t line, const std::string* cells, std::size_t count) {
+  const std::size_t offset = data_.size();
+  for (std::size_t i = 0; i < count; ++i) {
+    put_varint(data_, cells[i].size());
+    data_ += cells[i];
+  }
+  return Row{line, static_cast<std::uint32_t>(offset), static_cast<std::uint32_t>(data_.size() - offset)};
+}
+
+void SheetRows::read(std::size_t i, CsvRow& into) const {
+  const Row& r = rows_[i];
+  into.line = static_cast<std::size_t>(r.line);
+  const char* p = data_.data() + r.offset;
+  const char* end = p + r.size;
+  std::size_t k = 0;
+  while (p < end) {
+    const std::size_t n = get_varint(p);
+    if (k == into.cells.size()) into.cells.emplace_back();
+    into.cells[k++].assign(p, n);
+    p += n;
+  }
+  into.cells.resize(k);
+}
+
+std::vector<CsvRow> SheetRows::to_vector() const {
+  std::vector<CsvRow> out(rows_.size());
+  for (std::size_t i = 0; i < rows_.size(); ++i) read(i, out[i]);
+  return out;
+}
+
 // ---- SheetBuilder ----
 
 bool SheetBuilder::fail(std::string message) {
@@ -148,30 +223,43 @@ bool SheetBuilder::fail(std::string message) {
   return false;
 }
 
-CsvRow* SheetBuilder::row_at(std::uint64_t row) {
-  if (!rows_.empty() && rows_.back().line == row) return &rows_.back();
-  if (row == 0 || row > limits_.max_rows) {
-    fail("row " + std::to_string(row) + " is outside the sheet (1 to " + std::to_string(limits_.max_rows) + ")");
-    return nullptr;
-  }
-  // Out-of-order rows are rare (writers emit them in order); they are sorted and joined once in finish().
-  if (!rows_.empty() && row < rows_.back().line) sorted_ = false;
-  rows_.push_back(CsvRow{static_cast<std::size_t>(row), {}});
-  return &rows_.back();
+void SheetBuilder::store_current() {
+  if (!has_current_) return;
+  rows_.rows_.push_back(rows_.append(current_.line, current_.cells.data(), used_));
+  has_current_ = false;
 }
 
-bool SheetBuilder::put(CsvRow& row, std::uint64_t column, std::string_view value) {
+bool SheetBuilder::start_row(std::uint64_t row) {
+  if (has_current_ && current_.line == row) return true;
+  if (row == 0 || row > limits_.max_rows) {
+    return fail("row " + std::to_string(row) + " is outside the sheet (1 to " + std::to_string(limits_.max_rows) + ")");
+  }
+  store_current();
+  if (rows_.data_.size() > max_encoded_bytes) return fail("the sheet holds too much text");
+  // Out-of-order rows (and a row continued after others) are rare: writers emit rows in order. They are
+  // sorted and joined once in finish().
+  if (!rows_.rows_.empty() && row <= last_line_) sorted_ = false;
+  current_.line = static_cast<std::size_t>(row);
+  used_ = 0;
+  has_current_ = true;
+  last_line_ = std::max(last_line_, row);
+  return true;
+}
+
+bool SheetBuilder::put(CsvRow& row, std::size_t& used, std::uint64_t column, std::string_view value) {
   if (column == 0 || column > limits_.max_columns) {
     return fail("row " + std::to_string(row.line) + ": column " + std::to_string(column) +
                 " is outside the sheet (1 to " + std::to_string(limits_.max_columns) + ")");
   }
   const auto col = static_cast<std::size_t>(column);
-  if (col > row.cells.size()) {
-    cells_ += col - row.cells.size();
+  if (col > used) {
+    cells_ += col - used;
     if (cells_ > limits_.max_cells) {
       return fail("the sheet holds more than " + std::to_string(limits_.max_cells) + " cells");
     }
-    row.cells.resize(col);
+    if (row.cells.size() < col) row.cells.resize(col);
+    for (std::size_t i = used; i + 1 < col; ++i) row.cells[i].clear();
+    used = col;
   }
   text_bytes_ += value.size();
   if (text_bytes_ > limits_.max_text_bytes) {
@@ -184,28 +272,35 @@ bool SheetBuilder::put(CsvRow& row, std::uint64_t column, std::string_view value
 bool SheetBuilder::set(std::uint64_t row, std::uint64_t column, std::string_view value) {
   if (error_) return false;
   if (value.empty()) return true;
-  CsvRow* r = row_at(row);
-  return r != nullptr && put(*r, column, value);
+  return start_row(row) && put(current_, used_, column, value);
 }
 
 bool SheetBuilder::repeat_row(std::uint64_t row, std::uint64_t count) {
   if (error_) return false;
-  if (rows_.empty() || rows_.back().line != row) return true;  // nothing was set in it
-  // An index, not a reference: push_back may move the source row.
-  const std::size_t source = rows_.size() - 1;
+  if (has_current_ && current_.line == row) store_current();
+  if (has_current_ || rows_.rows_.empty() || rows_.rows_.back().line != row) return true;  // nothing was set in it
+  const SheetRows::Row source = rows_.rows_.back();
+  CsvRow cells;
+  rows_.read(rows_.size() - 1, cells);
+  std::size_t bytes = 0;
+  for (const auto& c : cells.cells) bytes += c.size();
+  // Repeated rows share the source row's encoding.
   for (std::uint64_t i = 1; i <= count; ++i) {
-    CsvRow* r = row_at(row + i);
-    if (r == nullptr) return false;
-    const std::vector<std::string>& cells = rows_[source].cells;
-    cells_ += cells.size();
+    if (row + i > limits_.max_rows) {
+      return fail("row " + std::to_string(row + i) + " is outside the sheet (1 to " + std::to_string(limits_.max_rows) +
+                  ")");
+    }
+    cells_ += cells.cells.size();
     if (cells_ > limits_.max_cells)
       return fail("the sheet holds more than " + std::to_string(limits_.max_cells) + " cells");
-    for (const auto& c : cells) text_bytes_ += c.size();
+    text_bytes_ += bytes;
     if (text_bytes_ > limits_.max_text_bytes) {
       return fail("the sheet holds more than " + std::to_string(limits_.max_text_bytes >> 20) + " MiB of text");
     }
-    r->cells = rows_[source].cells;
+    if (row + i <= last_line_) sorted_ = false;
+    rows_.rows_.push_back(SheetRows::Row{row + i, source.offset, source.size});
   }
+  last_line_ = std::max(last_line_, row + count);
   return true;
 }
 
@@ -222,12 +317,20 @@ bool SheetBuilder::add_merge(std::uint64_t first_row, std::uint64_t first_column
 }
 
 Expected<std::vector<CsvRow>> SheetBuilder::finish() {
+  auto rows = finish_rows();
+  if (!rows) return rows.error();
+  return rows->to_vector();
+}
+
+Expected<SheetRows> SheetBuilder::finish_rows() {
   if (error_) return *error_;
-  auto by_line = [](const CsvRow& a, const CsvRow& b) { return a.line < b.line; };
+  store_current();
+  auto by_line = [](const SheetRows::Row& a, const SheetRows::Row& b) { return a.line < b.line; };
   if (!sorted_) {
-    std::stable_sort(rows_.begin(), rows_.end(), by_line);
+    std::vector<CsvRow> all = rows_.to_vector();
+    std::stable_sort(all.begin(), all.end(), [](const CsvRow& a, const CsvRow& b) { return a.line < b.line; });
     std::vector<CsvRow> joined;
-    for (auto& r : rows_) {
+    for (auto& r : all) {
       if (!joined.empty() && joined.back().line == r.line) {
         auto& into = joined.back().cells;
         if (into.size() < r.cells.size()) into.resize(r.cells.size());
@@ -238,30 +341,41 @@ Expected<std::vector<CsvRow>> SheetBuilder::finish() {
         joined.push_back(std::move(r));
       }
     }
-    rows_ = std::move(joined);
+    SheetRows sorted;
+    for (const auto& r : joined) sorted.rows_.push_back(sorted.append(r.line, r.cells.data(), r.cells.size()));
+    rows_ = std::move(sorted);
     sorted_ = true;
   }
   if (!merges_.empty()) {
     // Merged ranges only fill rows that hold something and columns the sheet uses: a title merged across
     // A1:XFD1 must not become sixteen thousand cells, and a merge over empty rows adds no rows.
+    CsvRow row;
     std::size_t extent = 0;
-    for (const auto& r : rows_) extent = std::max(extent, r.cells.size());
+    for (std::size_t i = 0; i < rows_.size(); ++i) {
+      rows_.read(i, row);
+      extent = std::max(extent, row.cells.size());
+    }
     std::size_t fills = 0;
+    auto& rows = rows_.rows_;
     for (const Merge& m : merges_) {
-      CsvRow probe{static_cast<std::size_t>(std::min<std::uint64_t>(m.first_row, SIZE_MAX)), {}};
-      auto top = std::lower_bound(rows_.begin(), rows_.end(), probe, by_line);
-      if (top == rows_.end() || top->line != m.first_row) continue;
-      if (m.first_column > top->cells.size() || top->cells[m.first_column - 1].empty()) continue;
-      const std::string value = top->cells[m.first_column - 1];
+      auto top = std::lower_bound(rows.begin(), rows.end(), SheetRows::Row{m.first_row, 0, 0}, by_line);
+      if (top == rows.end() || top->line != m.first_row) continue;
+      rows_.read(static_cast<std::size_t>(top - rows.begin()), row);
+      if (m.first_column > row.cells.size() || row.cells[m.first_column - 1].empty()) continue;
+      const std::string value = row.cells[m.first_column - 1];
       const std::uint64_t last_column = std::min<std::uint64_t>(m.last_column, extent);
-      for (auto it = top; it != rows_.end() && it->line <= m.last_row; ++it) {
+      for (auto it = top; it != rows.end() && it->line <= m.last_row; ++it) {
+        rows_.read(static_cast<std::size_t>(it - rows.begin()), row);
+        std::size_t used = row.cells.size();
         for (std::uint64_t c = m.first_column; c <= last_column; ++c) {
           if (it == top && c == m.first_column) continue;
           if (++fills > limits_.max_cells) {
             return Error{"merged ranges fill more than " + std::to_string(limits_.max_cells) + " cells"};
           }
-          if (!put(*it, c, value)) return *error_;
+          if (!put(row, used, c, value)) return *error_;
         }
+        *it = rows_.append(it->line, row.cells.data(), used);
+        if (rows_.data_.size() > max_encoded_bytes) return Error{"merged ranges fill too much text"};
       }
     }
   }
@@ -286,17 +400,7 @@ struct XmlStream::State {
 
   static int read_entry(void* context, char* buffer, int len) {
     auto* self = static_cast<State*>(context);
-    if (len <= 0) return 0;
-    auto n = self->entry->read(buffer, static_cast<std::size_t>(len));
-    if (!n) {
-      if (!self->io_error) self->io_error = n.error();
-      return -1;
-    }
-    if (!self->guard.feed(std::string_view(buffer, *n))) {
-      if (!self->io_error) self->io_error = doctype_refused();
-      return -1;
-    }
-    return static_cast<int>(*n);
+    return read_guarded(*self->entry, self->guard, self->io_error, buffer, len);
   }
 
   static void on_error(void* context, xmlErrorPtr e) {
@@ -408,5 +512,110 @@ bool XmlStream::first_attribute() { return xmlTextReaderMoveToFirstAttribute(sta
 bool XmlStream::next_attribute() { return xmlTextReaderMoveToNextAttribute(state_->reader) == 1; }
 void XmlStream::back_to_element() { xmlTextReaderMoveToElement(state_->reader); }
 const std::optional<Error>& XmlStream::error() const { return state_->error; }
+
+// ---- SAX ----
+
+namespace {
+
+struct SaxState {
+  SaxHandler* handler = nullptr;
+  xmlParserCtxtPtr context = nullptr;
+  std::string part;
+  std::optional<Error> error;
+
+  void stop(Error e) {
+    if (!error) error = std::move(e);
+    xmlStopParser(context);
+  }
+  /// Checks whether the handler asked to stop.
+  void check() {
+    if (handler->failure && !error) stop(*handler->failure);
+  }
+
+  static void on_start(void* self, const xmlChar* local_name, const xmlChar*, const xmlChar*, int, const xmlChar**,
+                       int attribute_count, int, const xmlChar** attributes) {
+    auto* s = static_cast<SaxState*>(self);
+    if (s->error) return;
+    s->handler->start(reinterpret_cast<const char*>(local_name),
+                      SaxAttributes(attribute_count, reinterpret_cast<const char* const*>(attributes)));
+    s->check();
+  }
+  static void on_end(void* self, const xmlChar* local_name, const xmlChar*, const xmlChar*) {
+    auto* s = static_cast<SaxState*>(self);
+    if (s->error) return;
+    s->handler->end(reinterpret_cast<const char*>(local_name));
+    s->check();
+  }
+  static void on_text(void* self, const xmlChar* text, int length) {
+    auto* s = static_cast<SaxState*>(self);
+    if (s->error) return;
+    s->handler->text(std::string_view(reinterpret_cast<const char*>(text), static_cast<std::size_t>(length)));
+    s->check();
+  }
+  static void on_doctype(void* self, const xmlChar*, const xmlChar*, const xmlChar*) {
+    auto* s = static_cast<SaxState*>(self);
+    s->stop(Error{s->part + ": " + doctype_refused().message});
+  }
+  static void on_error(void* self, xmlErrorPtr e) {
+    auto* s = static_cast<SaxState*>(self);
+    if (s->error || e == nullptr || e->level < XML_ERR_ERROR) return;
+    std::string message = e->message != nullptr ? e->message : "malformed XML";
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+    s->stop(Error{s->part + ": XML error at line " + std::to_string(e->line) + ": " + message});
+  }
+};
+
+struct ParserContextFree {
+  void operator()(xmlParserCtxtPtr c) const {
+    if (c->myDoc != nullptr) xmlFreeDoc(c->myDoc);
+    xmlFreeParserCtxt(c);
+  }
+};
+
+}  // namespace
+
+std::optional<Error> parse_sax(ZipArchive& archive, std::string_view part, SaxHandler& handler) {
+  init_libxml();
+  auto entry = archive.open_entry(part);
+  if (!entry) return entry.error();
+
+  xmlSAXHandler sax{};
+  sax.initialized = XML_SAX2_MAGIC;
+  sax.startElementNs = &SaxState::on_start;
+  sax.endElementNs = &SaxState::on_end;
+  sax.characters = &SaxState::on_text;
+  sax.cdataBlock = &SaxState::on_text;
+  sax.internalSubset = &SaxState::on_doctype;
+  sax.serror = &SaxState::on_error;
+
+  // The pull interface (libxml2 asks for bytes) parses faster than feeding chunks to a push parser.
+  struct Input {
+    ZipEntryReader* entry;
+    PrologGuard guard;
+    std::optional<Error> error;
+    static int read(void* self, char* buffer, int length) {
+      auto* in = static_cast<Input*>(self);
+      return read_guarded(*in->entry, in->guard, in->error, buffer, length);
+    }
+  };
+  Input input{&*entry, {}, {}};
+  SaxState state;
+  state.handler = &handler;
+  state.part = std::string(part);
+  std::unique_ptr<xmlParserCtxt, ParserContextFree> context(
+      xmlCreateIOParserCtxt(&sax, &state, &Input::read, nullptr, &input, XML_CHAR_ENCODING_NONE));
+  if (!context) return Error{state.part + ": cannot start the XML parser"};
+  state.context = context.get();
+  xmlCtxtUseOptions(context.get(), xml_options);
+  handler.prepare([&](std::string_view name) {
+    return reinterpret_cast<const char*>(
+        xmlDictLookup(context->dict, reinterpret_cast<const xmlChar*>(name.data()), static_cast<int>(name.size())));
+  });
+  xmlParseDocument(context.get());
+  if (input.error) return Error{state.part + ": " + input.error->message};
+  if (state.error) return state.error;
+  if (!context->wellFormed) return Error{state.part + ": malformed XML"};
+  return std::nullopt;
+}
 
 }  // namespace veikart::adapters::spreadsheet

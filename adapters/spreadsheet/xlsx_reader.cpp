@@ -1,5 +1,6 @@
 #include "adapters/spreadsheet/xlsx_reader.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <map>
@@ -268,151 +269,186 @@ CellType cell_type(std::string_view t) {
   return CellType::number;
 }
 
-/// Streams one worksheet into the builder.
-std::optional<Error> read_worksheet(XmlStream& xml, const std::string& part, const std::vector<std::string>& strings,
-                                    const std::vector<bool>& date_styles, bool date1904, SheetBuilder& builder) {
-  bool in_sheet_data = false, in_cell = false, in_v = false, in_is = false, in_t = false;
-  std::uint64_t row = 0, column = 0;
-  CellType type = CellType::number;
-  std::uint64_t style = 0;
-  std::string value;   // the cell's <v> or inline text
-  std::string output;  // what goes into the row, reused to spare allocations
-  auto fail = [&](std::string message) -> std::optional<Error> {
-    return Error{part + ": cell " + column_letters(static_cast<std::size_t>(column ? column - 1 : 0)) +
-                 std::to_string(row) + ": " + message};
-  };
+/// Streams one worksheet into the builder with libxml2's SAX2 interface: element and attribute names are
+/// compared as interned pointers, and each cell's text goes straight from the parser into the builder.
+class WorksheetReader final : public SaxHandler {
+ public:
+  WorksheetReader(const std::string& part, const std::vector<std::string>& strings,
+                  const std::vector<bool>& date_styles, bool date1904, SheetBuilder& builder)
+      : part_(part), strings_(strings), date_styles_(date_styles), date1904_(date1904), builder_(builder) {}
 
-  while (xml.next()) {
-    switch (xml.node()) {
-      case Node::element: {
-        const std::string_view name = xml.local_name();
-        if (name == "c" && in_sheet_data) {
-          type = CellType::number;
-          style = 0;
-          bool has_ref = false;
-          bool bad_ref = false;
-          xml.for_each_attribute([&](std::string_view a, std::string_view ns, std::string_view v) {
-            if (!ns.empty()) return;
-            if (a == "r") {
-              has_ref = true;
-              bad_ref = !parse_ref(v, row, column);
-            } else if (a == "t") {
-              type = cell_type(v);
-            } else if (a == "s") {
-              style = parse_count(v).value_or(0);
-            }
-          });
-          if (bad_ref) return Error{part + ": row " + std::to_string(row) + ": bad cell reference"};
-          if (!has_ref) ++column;  // cells without a reference follow the previous one
-          value.clear();
-          in_cell = !xml.empty_element();
-        } else if (name == "v" && in_cell) {
-          in_v = !xml.empty_element();
-        } else if (name == "is" && in_cell) {
-          in_is = !xml.empty_element();
-        } else if (name == "t" && in_is) {
-          in_t = !xml.empty_element();
-        } else if (name == "row" && in_sheet_data) {
-          std::optional<std::uint64_t> r;
-          xml.for_each_attribute([&](std::string_view a, std::string_view ns, std::string_view v) {
-            if (a == "r" && ns.empty()) r = parse_count(v);
-          });
-          row = r && *r > 0 ? *r : row + 1;
-          column = 0;
-        } else if (name == "sheetData") {
-          in_sheet_data = !xml.empty_element();
-        } else if (name == "mergeCell") {
-          std::string ref;
-          xml.for_each_attribute([&](std::string_view a, std::string_view ns, std::string_view v) {
-            if (a == "ref" && ns.empty()) ref = v;
-          });
-          const auto colon = ref.find(':');
-          std::uint64_t r1 = 0, c1 = 0, r2 = 0, c2 = 0;
-          if (colon != std::string::npos && parse_ref(std::string_view(ref).substr(0, colon), r1, c1) &&
-              parse_ref(std::string_view(ref).substr(colon + 1), r2, c2)) {
-            if (!builder.add_merge(r1, c1, r2, c2)) return Error{part + ": " + builder.error()->message};
+  void prepare(const std::function<const char*(std::string_view)>& intern) override {
+    c_ = intern("c");
+    v_ = intern("v");
+    is_ = intern("is");
+    t_ = intern("t");
+    row_ = intern("row");
+    sheet_data_ = intern("sheetData");
+    merge_cell_ = intern("mergeCell");
+    r_ = intern("r");
+    s_ = intern("s");
+    ref_ = intern("ref");
+    // Nothing in these changes a cell's value.
+    for (const char* name : {"f", "rPh", "extLst", "sheetViews", "cols", "conditionalFormatting", "dataValidations"})
+      skipped_.push_back(intern(name));
+  }
+
+  void start(const char* name, const SaxAttributes& attributes) override {
+    if (skip_depth_ > 0) {
+      ++skip_depth_;
+      return;
+    }
+    if (name == c_ && in_sheet_data_) {
+      type_ = CellType::number;
+      style_ = 0;
+      bool has_ref = false;
+      for (int i = 0; i < attributes.size(); ++i) {
+        if (attributes.has_namespace(i)) continue;
+        const char* a = attributes.name(i);
+        if (a == r_) {
+          has_ref = true;
+          if (!parse_ref(attributes.value(i), row_number_, column_)) {
+            failure = Error{part_ + ": row " + std::to_string(row_number_) + ": bad cell reference"};
+            return;
           }
-        } else if (name == "f" || name == "rPh" || name == "extLst" || name == "sheetViews" || name == "cols" ||
-                   name == "conditionalFormatting" || name == "dataValidations") {
-          xml.skip();  // nothing in these changes a cell's value
+        } else if (a == t_) {
+          type_ = cell_type(attributes.value(i));
+        } else if (a == s_) {
+          style_ = parse_count(attributes.value(i)).value_or(0);
         }
-        break;
       }
-      case Node::text:
-        if (in_v || in_t) value += xml.text();
-        break;
-      case Node::end_element: {
-        const std::string_view name = xml.local_name();
-        if (name == "v") {
-          in_v = false;
-        } else if (name == "t") {
-          in_t = false;
-        } else if (name == "is") {
-          in_is = false;
-        } else if (name == "sheetData") {
-          in_sheet_data = false;
-        } else if (name == "c" && in_cell) {
-          in_cell = false;
-          in_v = in_is = in_t = false;
-          const std::string* out = &output;
-          switch (type) {
-            case CellType::shared: {
-              auto index = parse_count(value);
-              if (value.empty()) continue;
-              if (!index || *index >= strings.size()) return fail("no shared string " + quote(value));
-              out = &strings[static_cast<std::size_t>(*index)];
-              break;
-            }
-            case CellType::inline_string:
-              decode_escapes(value);
-              out = &value;
-              break;
-            case CellType::formula_string:
-            case CellType::error:
-              out = &value;
-              break;
-            case CellType::boolean:
-              output = value == "1" || value == "true" ? "true" : value == "0" || value == "false" ? "false" : value;
-              break;
-            case CellType::date:
-              output = is_iso_date(value) ? value.substr(0, 10) : value;
-              break;
-            case CellType::number: {
-              std::string_view v = trim(value);
-              double number = 0;
-              auto r = std::from_chars(v.data(), v.data() + v.size(), number);
-              if (v.empty() || r.ec != std::errc() || r.ptr != v.data() + v.size()) {
-                out = &value;  // not a number after all: keep what the file says
-                break;
-              }
-              const bool is_date = style < date_styles.size() && date_styles[static_cast<std::size_t>(style)];
-              std::optional<std::string> date;
-              if (is_date && std::isfinite(number) && std::fabs(number) < 1e7) {
-                // Excel keeps times to the millisecond; round there so 23:59:59.9996 is the next day, as shown.
-                const auto ms = std::llround(number * 86'400'000.0);
-                const long long day = ms >= 0 ? ms / 86'400'000 : -((-ms + 86'399'999) / 86'400'000);
-                // Times alone (day 0 in the 1900 system) are not dates; they stay numbers.
-                date = excel_serial_date(day, date1904);
-              }
-              if (date) {
-                output = std::move(*date);
-              } else {
-                format_number(number, output);
-              }
-              break;
-            }
-          }
-          if (!builder.set(row, column, *out)) return Error{part + ": " + builder.error()->message};
-        }
-        break;
+      if (!has_ref) ++column_;  // cells without a reference follow the previous one
+      value_.clear();
+      in_cell_ = true;
+    } else if (name == v_ && in_cell_) {
+      in_v_ = true;
+    } else if (name == is_ && in_cell_) {
+      in_is_ = true;
+    } else if (name == t_ && in_is_) {
+      in_t_ = true;
+    } else if (name == row_ && in_sheet_data_) {
+      std::optional<std::uint64_t> r;
+      for (int i = 0; i < attributes.size(); ++i) {
+        if (attributes.name(i) == r_ && !attributes.has_namespace(i)) r = parse_count(attributes.value(i));
       }
-      case Node::other:
-        break;
+      row_number_ = r && *r > 0 ? *r : row_number_ + 1;
+      column_ = 0;
+    } else if (name == sheet_data_) {
+      in_sheet_data_ = true;
+    } else if (name == merge_cell_) {
+      std::string_view ref;
+      for (int i = 0; i < attributes.size(); ++i) {
+        if (attributes.name(i) == ref_ && !attributes.has_namespace(i)) ref = attributes.value(i);
+      }
+      const auto colon = ref.find(':');
+      std::uint64_t r1 = 0, c1 = 0, r2 = 0, c2 = 0;
+      if (colon != std::string_view::npos && parse_ref(ref.substr(0, colon), r1, c1) &&
+          parse_ref(ref.substr(colon + 1), r2, c2)) {
+        if (!builder_.add_merge(r1, c1, r2, c2)) failure = Error{part_ + ": " + builder_.error()->message};
+      }
+    } else if (std::find(skipped_.begin(), skipped_.end(), name) != skipped_.end()) {
+      skip_depth_ = 1;
     }
   }
-  if (xml.error()) return *xml.error();
-  return std::nullopt;
-}
+
+  void end(const char* name) override {
+    if (skip_depth_ > 0) {
+      --skip_depth_;
+      return;
+    }
+    if (name == v_) {
+      in_v_ = false;
+    } else if (name == t_) {
+      in_t_ = false;
+    } else if (name == is_) {
+      in_is_ = false;
+    } else if (name == sheet_data_) {
+      in_sheet_data_ = false;
+    } else if (name == c_ && in_cell_) {
+      in_cell_ = in_v_ = in_is_ = in_t_ = false;
+      end_cell();
+    }
+  }
+
+  void text(std::string_view text) override {
+    if (skip_depth_ == 0 && (in_v_ || in_t_)) value_ += text;
+  }
+
+ private:
+  void fail_cell(std::string message) {
+    failure = Error{part_ + ": cell " + column_letters(static_cast<std::size_t>(column_ ? column_ - 1 : 0)) +
+                    std::to_string(row_number_) + ": " + message};
+  }
+
+  void end_cell() {
+    const std::string* out = &output_;
+    switch (type_) {
+      case CellType::shared: {
+        if (value_.empty()) return;
+        auto index = parse_count(value_);
+        if (!index || *index >= strings_.size()) return fail_cell("no shared string " + quote(value_));
+        out = &strings_[static_cast<std::size_t>(*index)];
+        break;
+      }
+      case CellType::inline_string:
+        decode_escapes(value_);
+        out = &value_;
+        break;
+      case CellType::formula_string:
+      case CellType::error:
+        out = &value_;
+        break;
+      case CellType::boolean:
+        output_ = value_ == "1" || value_ == "true" ? "true" : value_ == "0" || value_ == "false" ? "false" : value_;
+        break;
+      case CellType::date:
+        output_ = is_iso_date(value_) ? value_.substr(0, 10) : value_;
+        break;
+      case CellType::number: {
+        std::string_view v = trim(value_);
+        double number = 0;
+        auto r = std::from_chars(v.data(), v.data() + v.size(), number);
+        if (v.empty() || r.ec != std::errc() || r.ptr != v.data() + v.size()) {
+          out = &value_;  // not a number after all: keep what the file says
+          break;
+        }
+        const bool is_date = style_ < date_styles_.size() && date_styles_[static_cast<std::size_t>(style_)];
+        std::optional<std::string> date;
+        if (is_date && std::isfinite(number) && std::fabs(number) < 1e7) {
+          // Excel keeps times to the millisecond; round there so 23:59:59.9996 is the next day, as shown.
+          const auto ms = std::llround(number * 86'400'000.0);
+          const long long day = ms >= 0 ? ms / 86'400'000 : -((-ms + 86'399'999) / 86'400'000);
+          // Times alone (day 0 in the 1900 system) are not dates; they stay numbers.
+          date = excel_serial_date(day, date1904_);
+        }
+        if (date) {
+          output_ = std::move(*date);
+        } else {
+          format_number(number, output_);
+        }
+        break;
+      }
+    }
+    if (!builder_.set(row_number_, column_, *out)) failure = Error{part_ + ": " + builder_.error()->message};
+  }
+
+  const std::string& part_;
+  const std::vector<std::string>& strings_;
+  const std::vector<bool>& date_styles_;
+  const bool date1904_;
+  SheetBuilder& builder_;
+
+  const char *c_ = nullptr, *v_ = nullptr, *is_ = nullptr, *t_ = nullptr, *row_ = nullptr, *sheet_data_ = nullptr,
+             *merge_cell_ = nullptr, *r_ = nullptr, *s_ = nullptr, *ref_ = nullptr;
+  std::vector<const char*> skipped_;
+  int skip_depth_ = 0;
+  bool in_sheet_data_ = false, in_cell_ = false, in_v_ = false, in_is_ = false, in_t_ = false;
+  std::uint64_t row_number_ = 0, column_ = 0;
+  CellType type_ = CellType::number;
+  std::uint64_t style_ = 0;
+  std::string value_;   // the cell's <v> or inline text
+  std::string output_;  // what goes into the row, reused to spare allocations
+};
 
 }  // namespace
 
@@ -439,7 +475,7 @@ bool is_date_format(std::string_view code) {
   return date && !elapsed;
 }
 
-Expected<Sheet> read_xlsx(std::string_view bytes, const SheetChoice& choice, const SheetLimits& limits) {
+Expected<CompactSheet> read_xlsx_compact(std::string_view bytes, const SheetChoice& choice, const SheetLimits& limits) {
   auto zip = ZipArchive::open(bytes, limits.zip);
   if (!zip) return zip.error();
 
@@ -489,18 +525,28 @@ Expected<Sheet> read_xlsx(std::string_view bytes, const SheetChoice& choice, con
     date_styles = std::move(*s);
   }
 
-  auto xml = XmlStream::open(*zip, sheet_part);
-  if (!xml) return xml.error();
   SheetBuilder builder(limits);
-  if (auto error = read_worksheet(*xml, sheet_part, strings, date_styles, info->date1904, builder)) return *error;
-  auto rows = builder.finish();
+  WorksheetReader reader(sheet_part, strings, date_styles, info->date1904, builder);
+  if (auto error = parse_sax(*zip, sheet_part, reader)) return *error;
+  auto rows = builder.finish_rows();
   if (!rows) return Error{sheet_part + ": " + rows.error().message};
 
-  Sheet sheet;
+  CompactSheet sheet;
   sheet.name = info->names[index];
   sheet.index = index + 1;
   sheet.all_names = std::move(info->names);
   sheet.rows = std::move(*rows);
+  return sheet;
+}
+
+Expected<Sheet> read_xlsx(std::string_view bytes, const SheetChoice& choice, const SheetLimits& limits) {
+  auto compact = read_xlsx_compact(bytes, choice, limits);
+  if (!compact) return compact.error();
+  Sheet sheet;
+  sheet.name = std::move(compact->name);
+  sheet.index = compact->index;
+  sheet.all_names = std::move(compact->all_names);
+  sheet.rows = compact->rows.to_vector();
   return sheet;
 }
 

@@ -14,6 +14,10 @@ namespace veikart::adapters::spreadsheet {
 /// e.g. "xl/worksheets/sheet1.xml: ...".
 Expected<Sheet> read_xlsx(std::string_view bytes, const SheetChoice& choice = {}, const SheetLimits& limits = {});
 
+/// The same, with the rows held compactly (what the adapter maps from).
+Expected<CompactSheet> read_xlsx_compact(std::string_view bytes, const SheetChoice& choice = {},
+                                         const SheetLimits& limits = {});
+
 /// Exposed for tests: whether a number format code shows a date or time (d, m, y or h outside quotes,
 /// brackets and escapes; elapsed-time formats like [h]:mm are durations, not dates).
 bool is_date_format(std::string_view code);

@@ -43,34 +43,41 @@ measure() {
   echo "$wall" | awk -F: -v rss="$rss" '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; printf "%.2f %s\n", s, rss }'
 }
 
-declare -A best best_rss
+declare -A times rss_of
+names=("xmllint --stream --noout (baseline)" "bench_fiks_arkiv lenient (XSD + mapping)"
+  "bench_fiks_arkiv strict (XSD + mapping)" "bench_fiks_arkiv no-xsd (mapping only)")
+xargs_xmllint=(sh -c 'find "$1" -name "*.xml" -print0 | xargs -0 xmllint --stream --noout' sh "$data")
 run_case() {
-  local name=$1
-  shift
-  for ((i = 1; i <= runs; i++)); do
-    read -r s rss < <(measure "$@")
-    echo "  $name run $i: ${s}s, max RSS ${rss} KiB" >&2
-    if [ -z "${best[$name]:-}" ] || awk -v a="$s" -v b="${best[$name]}" 'BEGIN {exit !(a < b)}'; then
-      best[$name]=$s
-      best_rss[$name]=$rss
-    fi
-  done
+  local name=$1 i=$2
+  shift 2
+  read -r s rss < <(measure "$@")
+  echo "  $name run $i: ${s}s, max RSS ${rss} KiB" >&2
+  times[$name]="${times[$name]:-} $s"
+  rss_of[$name]=$rss
 }
 
-echo "fiks-arkiv benchmark: $files messages, $((bytes / 1000000)) MB in $data; best of $runs runs" >&2
-xargs_xmllint=(sh -c 'find "$1" -name "*.xml" -print0 | xargs -0 xmllint --stream --noout' sh "$data")
-run_case "xmllint --stream --noout (baseline)" "${xargs_xmllint[@]}"
-run_case "bench_fiks_arkiv lenient (XSD + mapping)" "$bench" "$schema_dir" "$data" lenient
-run_case "bench_fiks_arkiv strict (XSD + mapping)" "$bench" "$schema_dir" "$data" strict
-run_case "bench_fiks_arkiv no-xsd (mapping only)" "$bench" "$schema_dir" "$data" no-xsd
+echo "fiks-arkiv benchmark: $files messages, $((bytes / 1000000)) MB in $data; $runs rounds, cases alternating" >&2
+echo "load before: $(uptime)" >&2
+# Rounds alternate the cases, so that a machine whose load shifts weighs on all of them alike.
+for ((i = 1; i <= runs; i++)); do
+  run_case "${names[0]}" "$i" "${xargs_xmllint[@]}"
+  run_case "${names[1]}" "$i" "$bench" "$schema_dir" "$data" lenient
+  run_case "${names[2]}" "$i" "$bench" "$schema_dir" "$data" strict
+  run_case "${names[3]}" "$i" "$bench" "$schema_dir" "$data" no-xsd
+done
+echo "load after: $(uptime)" >&2
 
 "$bench" "$schema_dir" "$data" strict >&2 || { echo "run.sh: the adapter rejected generated messages" >&2; exit 1; }
 
-base=${best["xmllint --stream --noout (baseline)"]}
-printf '\n| what | seconds (best of %s) | max RSS (MiB) | ratio to baseline |\n|---|---:|---:|---:|\n' "$runs"
-for name in "xmllint --stream --noout (baseline)" \
-  "bench_fiks_arkiv lenient (XSD + mapping)" "bench_fiks_arkiv strict (XSD + mapping)" \
-  "bench_fiks_arkiv no-xsd (mapping only)"; do
-  awk -v n="$name" -v s="${best[$name]}" -v r="${best_rss[$name]}" -v b="$base" \
-    'BEGIN { printf "| %s | %.2f | %.1f | %.2f |\n", n, s, r / 1024, (b > 0 ? s / b : 0) }'
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
+best() { tr ' ' '\n' | grep -v '^$' | sort -g | head -1; }
+base=$(echo "${times[${names[0]}]}" | median)
+base_best=$(echo "${times[${names[0]}]}" | best)
+printf '\n| what | median s (%s runs) | best s | max RSS (MiB) | ratio (median) | ratio (best) |\n' "$runs"
+printf '|---|---:|---:|---:|---:|---:|\n'
+for name in "${names[@]}"; do
+  m=$(echo "${times[$name]}" | median)
+  b=$(echo "${times[$name]}" | best)
+  awk -v n="$name" -v m="$m" -v b="$b" -v r="${rss_of[$name]}" -v bm="$base" -v bb="$base_best" \
+    'BEGIN { printf "| %s | %.2f | %.2f | %.1f | %.2f | %.2f |\n", n, m, b, r / 1024, m / bm, b / bb }'
 done

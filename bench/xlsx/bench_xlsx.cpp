@@ -47,11 +47,12 @@ int main(int argc, char** argv) {
   }
   const std::filesystem::path file = std::filesystem::absolute(argv[1]);
   int runs = 1;
-  bool show = false, split = false, reader_only = false;
+  bool show = false, split = false, reader_only = false, batch_mode = false;
   for (int i = 2; i < argc; ++i) {
     const std::string_view a = argv[i];
     if (a == "--runs" && i + 1 < argc) runs = std::atoi(argv[++i]);
     if (a == "--show") show = true;
+    if (a == "--batch") batch_mode = true;
     if (a == "--split") split = true;
     if (a == "--reader-only") split = reader_only = true;
   }
@@ -98,6 +99,17 @@ int main(int argc, char** argv) {
 
   for (int run = 0; run < runs; ++run) {
     veikart::PullContext ctx{*reference, {}};
+    // Streaming (the default): each fragment goes to a sink that keeps what a consumer must keep of it, its
+    // record key, and lets the rest go. With --batch the adapter collects every fragment in the Batch.
+    std::vector<std::string> records;
+    std::vector<veikart::Fragment> shown;
+    std::size_t streamed = 0;
+    veikart::FragmentSink sink = [&](veikart::Fragment&& f) {
+      ++streamed;
+      if (show && shown.size() < 2) shown.push_back(f);
+      records.push_back(std::move(f.record));
+    };
+    if (!batch_mode) ctx.sink = &sink;
     const auto start = std::chrono::steady_clock::now();
     auto batch = blocking->read(ctx);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -105,13 +117,16 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "read: %s\n", batch.error().message.c_str());
       return 1;
     }
-    const std::size_t rows = batch->fragments.size() + batch->rejected.size();
-    std::printf("run %d: rows %zu  seconds %.3f  rows/s %.0f  fragments %zu  rejected %zu  warnings %zu\n", run + 1,
-                rows, seconds, rows / seconds, batch->fragments.size(), batch->rejected.size(), batch->warnings.size());
+    for (auto& f : batch->fragments) {
+      if (show && shown.size() < 2) shown.push_back(f);
+    }
+    streamed += batch->fragments.size();
+    const std::size_t rows = streamed + batch->rejected.size();
+    std::printf("run %d (%s): rows %zu  seconds %.3f  rows/s %.0f  fragments %zu  rejected %zu  warnings %zu\n",
+                run + 1, batch_mode ? "batch" : "stream", rows, seconds, rows / seconds, streamed,
+                batch->rejected.size(), batch->warnings.size());
     if (show && run == 0) {
-      for (std::size_t i = 0; i < batch->fragments.size() && i < 2; ++i) {
-        std::printf("%s %s\n", batch->fragments[i].where.c_str(), batch->fragments[i].fields.dump().c_str());
-      }
+      for (const auto& f : shown) std::printf("%s %s %s\n", f.where.c_str(), f.hash.c_str(), f.fields.dump().c_str());
       for (std::size_t i = 0; i < batch->rejected.size() && i < 3; ++i) {
         std::printf("rejected %s: %s\n", batch->rejected[i].where.c_str(), batch->rejected[i].reason.c_str());
       }

@@ -64,12 +64,21 @@ struct SourceConfig {
   std::filesystem::path resolve(const std::string& path) const;
 };
 
+/// Takes fragments one at a time while an adapter reads (see PullContext::sink).
+using FragmentSink = std::function<void(Fragment&&)>;
+
 struct PullContext {
   const Reference& reference;
   std::vector<std::filesystem::path> paths;  // when not empty, read these instead of the configured location
   /// The HTTP client for pulling adapters, set up from the source's settings (`http:` timeouts, size cap, CA
   /// file); null where no network is available (e.g. `veikart ingest --dry-run` of a file source).
   HttpFetcher* http = nullptr;
+  /// Optional. When set, an adapter that can stream hands each fragment to it as soon as the fragment is
+  /// mapped and returns a batch without them (rejections, warnings and `snapshot` as usual), so a large source
+  /// is never held whole in memory. Adapters that do not stream ignore it and return their fragments in the
+  /// batch, so a consumer takes both. Fragments given to the sink are final: the adapter has already dropped
+  /// duplicate ids.
+  FragmentSink* sink = nullptr;
 };
 
 /// A source that is pulled (files, HTTP APIs).

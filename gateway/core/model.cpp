@@ -550,9 +550,22 @@ DateSpan date_span(const RoadmapItem& item) {
 }
 
 std::string sha256_hex(std::string_view bytes) {
+  // EVP_Digest fetches the algorithm and makes a context on every call; an ingestion run hashes every record,
+  // so each thread keeps one of each.
+  struct Digest {
+    EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~Digest() {
+      EVP_MD_CTX_free(ctx);
+      EVP_MD_free(md);
+    }
+  };
+  thread_local Digest d;
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int length = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
+  if (d.md == nullptr || d.ctx == nullptr || EVP_DigestInit_ex(d.ctx, d.md, nullptr) != 1 ||
+      EVP_DigestUpdate(d.ctx, bytes.data(), bytes.size()) != 1 ||
+      EVP_DigestFinal_ex(d.ctx, digest.data(), &length) != 1) {
     throw std::runtime_error("SHA-256 digest failed");
   }
   static constexpr char hex[] = "0123456789abcdef";

@@ -2,6 +2,7 @@
 /// @brief The pipeline after an adapter: validate fragments, resolve ids, merge, store in one transaction and
 /// record the ingestion run.
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,15 @@ struct IngestReport {
 /// only pulled records, so pushed ones stay until a later push or pull replaces them.
 IngestReport ingest_batch(Store& store, const SourceInfo& source, const Expected<Batch>& batch, bool dry_run,
                           const std::string& started_at, const std::string& origin = "pull");
+
+/// Reads a source through `read` and applies what it hands to the sink as it comes, in one write transaction:
+/// the same checks, merge and run record as ingest_batch, without holding every fragment at once (per record
+/// only its key, where it was and its item). `read` is called inside the transaction with a sink; fragments it
+/// still returns in the batch (adapters that do not stream) are applied after it. A failed read rolls the
+/// transaction back and is recorded as a failed run.
+using StreamingRead = std::function<Expected<Batch>(FragmentSink& sink)>;
+IngestReport ingest_streamed(Store& store, const SourceInfo& source, const StreamingRead& read, bool dry_run,
+                             const std::string& started_at, const std::string& origin = "pull");
 
 /// The report as the `veikart ingest` command prints it.
 Json report_to_json(const IngestReport& report, bool with_items);

@@ -132,6 +132,9 @@ StoredFragment read_fragment(const Stmt& s) {
 
 constexpr const char* kFragmentColumns =
     "source, record, item_id, adapter, hash, fetched_at, precedence, fields, attach_only, origin";
+/// The same columns with the fields left out (read as JSON null).
+constexpr const char* kFragmentHeadColumns =
+    "source, record, item_id, adapter, hash, fetched_at, precedence, 'null', attach_only, origin";
 
 std::int64_t next_change(Db& db, const std::string& id, const char* op, const std::string* doc, const std::string& at) {
   Stmt s(db, "INSERT INTO changes(item_id, op, doc, at) VALUES (?, ?, ?, ?)");
@@ -154,6 +157,9 @@ class SqliteTransaction final : public StoreTransaction {
   }
   std::vector<StoredFragment> fragments_of_item(const std::string& item_id) override {
     return query_fragments("WHERE item_id = ? ORDER BY precedence, source, record", item_id);
+  }
+  std::vector<StoredFragment> fragment_heads_of_source(const std::string& source) override {
+    return query_fragments("WHERE source = ? ORDER BY record", source, kFragmentHeadColumns);
   }
   void put_fragment(const StoredFragment& f) override {
     Stmt s(db_,
@@ -233,8 +239,9 @@ class SqliteTransaction final : public StoreTransaction {
   }
 
  private:
-  std::vector<StoredFragment> query_fragments(const std::string& where, const std::string& arg) {
-    const std::string sql = std::string("SELECT ") + kFragmentColumns + " FROM fragments " + where;
+  std::vector<StoredFragment> query_fragments(const std::string& where, const std::string& arg,
+                                              const char* columns = kFragmentColumns) {
+    const std::string sql = std::string("SELECT ") + columns + " FROM fragments " + where;
     Stmt s(db_, sql.c_str());
     s.bind(1, arg);
     std::vector<StoredFragment> out;

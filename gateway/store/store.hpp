@@ -119,6 +119,11 @@ class StoreTransaction {
   virtual ~StoreTransaction() = default;
   virtual std::vector<StoredFragment> fragments_of_source(const std::string& source) = 0;
   virtual std::vector<StoredFragment> fragments_of_item(const std::string& item_id) = 0;
+  /// Like fragments_of_source, but `fields` may be left null: for comparing hashes without holding every
+  /// record's content (a 100,000-row source). Implementations that cannot leave them out need not override it.
+  virtual std::vector<StoredFragment> fragment_heads_of_source(const std::string& source) {
+    return fragments_of_source(source);
+  }
   virtual void put_fragment(const StoredFragment& fragment) = 0;
   virtual void delete_fragment(const std::string& source, const std::string& record) = 0;
   virtual std::optional<StoredItem> item(const std::string& id) = 0;

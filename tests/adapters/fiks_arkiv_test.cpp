@@ -424,6 +424,34 @@ TEST(FiksArkivSecurity, OtherEncodingsAndMarkupBeforeTheRootAreRefused) {
   EXPECT_EQ(*check_prolog("<?xml version='1.0'?>\r\n<!-- x -->\n<a/>"), XmlEncoding::utf8_or_ascii_compatible);
 }
 
+TEST(FiksArkivSecurity, PrologScanNamesAPlainRootOnly) {
+  auto scan = [](std::string_view bytes) {
+    RootTag root;
+    EXPECT_TRUE(check_prolog(bytes, &root).ok());
+    return root;
+  };
+  RootTag prefixed = scan("<?xml version='1.0'?>\n<am:arkivmelding a='1' xmlns:am=\"urn:am\" xmlns=\"urn:other\">");
+  EXPECT_TRUE(prefixed.found);
+  EXPECT_EQ(prefixed.name, "arkivmelding");
+  EXPECT_EQ(prefixed.ns, "urn:am");
+  RootTag plain = scan("<a\n xmlns = 'urn:y'/>");
+  EXPECT_TRUE(plain.found);
+  EXPECT_EQ(plain.name, "a");
+  EXPECT_EQ(plain.ns, "urn:y");
+  RootTag none = scan("<a>");
+  EXPECT_TRUE(none.found);
+  EXPECT_EQ(none.ns, "");
+  RootTag utf16 = scan(std::string("\xFF\xFE<\0a\0 \0x\0m\0l\0n\0s\0=\0\"\0u\0\"\0/\0>\0", 30));
+  EXPECT_TRUE(utf16.found);
+  EXPECT_EQ(utf16.ns, "u");
+  // Anything unusual is left to the parser.
+  EXPECT_FALSE(scan("<p:a>").found);                            // unbound prefix
+  EXPECT_FALSE(scan("<a xmlns='urn:&#x61;'>").found);           // a reference in the namespace
+  EXPECT_FALSE(scan("<a xmlns='urn:a' xmlns='urn:b'>").found);  // declared twice
+  EXPECT_FALSE(scan("<a xmlns='urn:a'").found);                 // cut off
+  EXPECT_FALSE(scan("<\xC3\xA6 xmlns='urn:a'>").found);         // a non-ASCII name
+}
+
 TEST(FiksArkivSecurity, SizeDepthAndNodeLimits) {
   MessageOptions o = options(Mode::lenient);
   ASSERT_FALSE(read_message(good_body, o, "m").rejected);
@@ -497,6 +525,22 @@ TEST(FiksArkivAdapter, FolderKeepsGoodFilesAndRejectsBadOnesByName) {
   EXPECT_EQ(batch->rejected[0].where, "a-bad.xml");
   EXPECT_NE(batch->rejected[0].reason.find("not well-formed"), std::string::npos);
   EXPECT_EQ(batch->rejected[1].where, "c-sok.XML");
+
+  // With a sink the same fragments stream out one message at a time; the batch keeps the rest.
+  std::vector<Fragment> streamed;
+  FragmentSink sink = [&](Fragment&& f) { streamed.push_back(std::move(f)); };
+  PullContext streaming{reference, {}};
+  streaming.sink = &sink;
+  auto rest = dynamic_cast<BlockingSourceAdapter&>(**adapter).read(streaming);
+  ASSERT_TRUE(rest.ok()) << rest.error().message;
+  EXPECT_TRUE(rest->fragments.empty());
+  ASSERT_EQ(streamed.size(), batch->fragments.size());
+  for (std::size_t i = 0; i < streamed.size(); ++i) {
+    EXPECT_EQ(streamed[i].record, batch->fragments[i].record);
+    EXPECT_EQ(streamed[i].fields, batch->fragments[i].fields);
+  }
+  EXPECT_EQ(rest->rejected, batch->rejected);
+  EXPECT_EQ(rest->warnings, batch->warnings);
 }
 
 TEST(FiksArkivAdapter, FolderRejectsOversizedFilesUnread) {

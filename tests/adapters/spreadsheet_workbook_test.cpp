@@ -42,7 +42,9 @@ Json portfolio_settings(const std::string& path) {
 }
 
 /// Reads through the registry's factory, as the gateway does.
-Expected<Batch> read_through_registry(const Json& settings, const std::filesystem::path& base_dir) {
+/// With a sink, fragments stream to it instead of into the batch.
+Expected<Batch> read_through_registry(const Json& settings, const std::filesystem::path& base_dir,
+                                      FragmentSink* sink = nullptr) {
   AdapterRegistry registry;
   register_all(registry);
   const AdapterType* type = registry.find("spreadsheet");
@@ -56,6 +58,7 @@ Expected<Batch> read_through_registry(const Json& settings, const std::filesyste
   if (blocking == nullptr) return Error{"not a blocking adapter"};
   const Reference reference = workbook_reference();
   PullContext ctx{reference, {}};
+  ctx.sink = sink;
   return blocking->read(ctx);
 }
 
@@ -155,6 +158,62 @@ TEST(SpreadsheetWorkbook, XlsxEndToEndThroughTheRegistry) {
   EXPECT_EQ(batch->rejected[0].record, "R-3");
   // The merged title row above the header is not data and does not warn.
   for (const auto& w : batch->warnings) EXPECT_NE(w.where, "sheet Portefølje row 1") << w.reason;
+}
+
+TEST(SpreadsheetWorkbook, StreamingToASinkGivesWhatTheBatchHolds) {
+  TempDir dir;
+  write_file(dir.path() / "a.xlsx", portfolio_xlsx());
+  // A second file repeats R-1 (a duplicate across files) and adds one new row.
+  write_file(dir.path() / "b.csv", "ID;Prosjekt;Status\nR-1;Igjen;Pilot\nR-9;Ny;Idé\n");
+  const Json settings = portfolio_settings(".");
+  auto batch = read_through_registry(settings, dir.path());
+  ASSERT_TRUE(batch.ok()) << batch.error().message;
+
+  std::vector<Fragment> streamed;
+  FragmentSink sink = [&](Fragment&& f) { streamed.push_back(std::move(f)); };
+  auto rest = read_through_registry(settings, dir.path(), &sink);
+  ASSERT_TRUE(rest.ok()) << rest.error().message;
+
+  EXPECT_TRUE(rest->fragments.empty());
+  ASSERT_EQ(streamed.size(), batch->fragments.size());
+  ASSERT_EQ(streamed.size(), 4u);  // 17 from the workbook, R-9 from the CSV
+  for (std::size_t i = 0; i < streamed.size(); ++i) {
+    EXPECT_EQ(streamed[i].id, batch->fragments[i].id);
+    EXPECT_EQ(streamed[i].record, batch->fragments[i].record);
+    EXPECT_EQ(streamed[i].where, batch->fragments[i].where);
+    EXPECT_EQ(streamed[i].hash, batch->fragments[i].hash);
+    EXPECT_EQ(streamed[i].fields, batch->fragments[i].fields);
+  }
+  EXPECT_EQ(streamed[3].id, "digi-rogaland:R-9");
+  EXPECT_EQ(rest->rejected, batch->rejected);
+  EXPECT_EQ(rest->warnings, batch->warnings);
+  EXPECT_TRUE(rest->snapshot);
+  // The bad date keeps its sheet, row and column; the duplicate names where the first one was.
+  ASSERT_EQ(rest->rejected.size(), 2u);
+  EXPECT_EQ(rest->rejected[0],
+            (Issue{"a.xlsx sheet Portefølje row 6", "column 'Oppstart' (E): cannot read date 'snart'", "R-3"}));
+  EXPECT_EQ(rest->rejected[1],
+            (Issue{"b.csv row 2", "duplicate id 'digi-rogaland:R-1' (first at a.xlsx sheet Portefølje row 4)"}));
+}
+
+TEST(SpreadsheetWorkbook, CompactRowsKeepLongCellsRepeatsAndOrder) {
+  SheetLimits limits;
+  SheetBuilder builder(limits);
+  const std::string long_cell(300, 'x');  // a length that needs two bytes to encode
+  ASSERT_TRUE(builder.set(2, 1, "to"));
+  ASSERT_TRUE(builder.set(2, 3, long_cell));
+  ASSERT_TRUE(builder.repeat_row(2, 2));   // rows 3 and 4 copy row 2
+  ASSERT_TRUE(builder.set(1, 2, "en"));    // out of order: sorted in finish
+  ASSERT_TRUE(builder.set(4, 2, "fire"));  // continues a repeated row
+  ASSERT_TRUE(builder.add_merge(1, 2, 1, 3));
+  auto rows = builder.finish_rows();
+  ASSERT_TRUE(rows.ok()) << rows.error().message;
+  const std::vector<CsvRow> expected = {CsvRow{1, {"", "en", "en"}}, CsvRow{2, {"to", "", long_cell}},
+                                        CsvRow{3, {"to", "", long_cell}}, CsvRow{4, {"to", "fire", long_cell}}};
+  EXPECT_EQ(rows->to_vector(), expected);
+  CsvRow reused{0, {"stale", "stale", "stale", "stale", "stale"}};
+  rows->read(0, reused);
+  EXPECT_EQ(reused, expected[0]);
 }
 
 TEST(SpreadsheetWorkbook, SheetByIndexAndUnknownSheet) {

@@ -67,6 +67,18 @@ class IngestTest : public ::testing::Test {
   IngestReport ingest(Batch batch, bool dry_run = false) {
     return ingest_batch(*store_, source_, Expected<Batch>(std::move(batch)), dry_run, now_rfc3339());
   }
+
+  /// Streams the batch's fragments to the sink one by one, as a streaming adapter does, and returns the rest.
+  IngestReport ingest_stream(Batch batch, bool dry_run = false) {
+    return ingest_streamed(
+        *store_, source_,
+        [&batch](FragmentSink& sink) -> Expected<Batch> {
+          for (auto& f : batch.fragments) sink(std::move(f));
+          batch.fragments.clear();
+          return batch;
+        },
+        dry_run, now_rfc3339());
+  }
 };
 
 TEST_F(IngestTest, AcceptsValidFragmentsAndRejectsInvalidOnesWithReasons) {
@@ -163,6 +175,82 @@ TEST_F(IngestTest, FailedReadKeepsLastGoodDataAndRecordsTheFailure) {
   EXPECT_TRUE(store_->item("digi-agder:1"));
   EXPECT_FALSE(store_->item("digi-agder:1")->deleted);
   EXPECT_EQ(store_->runs("agder", 1)[0].errors[0].reason, "cannot open file");
+}
+
+TEST_F(IngestTest, StreamedFragmentsAreAppliedLikeABatch) {
+  Batch b;
+  b.fragments.push_back(fragment("digi-agder:1", fragment_fields("One"), "row 2"));
+  b.fragments.push_back(fragment("digi-agder:2", fragment_fields("Two"), "row 3"));
+  b.fragments.push_back(fragment("digi-agder:1", fragment_fields("One again"), "row 9"));
+  b.fragments.push_back(fragment("digi-agder:3", Json{{"title", "No owner, kind or status"}}, "row 4"));
+  b.rejected.push_back({"row 5", "column 'Oppstart': cannot read date 'snart'"});
+  b.warnings.push_back({"row 1", "no column 'Tema' for themes"});
+  const auto report = ingest_stream(b);
+  EXPECT_EQ(report.accepted, 2);
+  ASSERT_EQ(report.rejected.size(), 3u);
+  EXPECT_EQ(report.rejected[0].where, "row 5");  // the adapter's own rejections come first, as in a batch
+  EXPECT_EQ(report.rejected[1].where, "row 9");
+  EXPECT_NE(report.rejected[1].reason.find("row 2"), std::string::npos);
+  EXPECT_EQ(report.rejected[2].where, "row 4");
+  ASSERT_EQ(report.warnings.size(), 1u);
+  EXPECT_EQ(report.run.status, "partial");
+  EXPECT_EQ(report.run.accepted, 2);
+  ASSERT_TRUE(store_->item("digi-agder:1"));
+  EXPECT_EQ(store_->item("digi-agder:1")->doc["title"], "One");
+
+  // Unchanged records change nothing; a record missing from the next snapshot is withdrawn, unless the adapter
+  // rejected it under its key (then its last good version stays).
+  const auto seq = store_->sequence();
+  Batch same;
+  same.fragments.push_back(fragment("digi-agder:1", fragment_fields("One"), "row 2"));
+  same.fragments.push_back(fragment("digi-agder:2", fragment_fields("Two"), "row 3"));
+  EXPECT_EQ(ingest_stream(same).unchanged, 2);
+  EXPECT_EQ(store_->sequence(), seq);
+  Batch smaller;
+  smaller.fragments.push_back(fragment("digi-agder:1", fragment_fields("One"), "row 2"));
+  smaller.rejected.push_back({"row 3", "bad", "digi-agder:2"});
+  EXPECT_EQ(ingest_stream(smaller).removed, 0);
+  EXPECT_FALSE(store_->item("digi-agder:2")->deleted);
+  Batch last;
+  last.fragments.push_back(fragment("digi-agder:1", fragment_fields("One"), "row 2"));
+  EXPECT_EQ(ingest_stream(last).removed, 1);
+  EXPECT_TRUE(store_->item("digi-agder:2")->deleted);
+}
+
+TEST_F(IngestTest, StreamedReadThatFailsMidwayKeepsNothingOfIt) {
+  Batch b;
+  b.fragments.push_back(fragment("digi-agder:1", fragment_fields("One")));
+  ingest(b);
+  const auto seq = store_->sequence();
+  const auto report = ingest_streamed(
+      *store_, source_,
+      [](FragmentSink& sink) -> Expected<Batch> {
+        sink(fragment("digi-agder:2", fragment_fields("Two")));  // applied inside the transaction ...
+        return Error{"the second file is unreadable"};           // ... which this failure rolls back
+      },
+      false, now_rfc3339());
+  EXPECT_TRUE(report.read_failed);
+  EXPECT_EQ(report.accepted, 0);
+  EXPECT_EQ(report.run.status, "failed");
+  EXPECT_EQ(store_->runs("agder", 1)[0].errors[0].reason, "the second file is unreadable");
+  EXPECT_FALSE(store_->item("digi-agder:2"));
+  EXPECT_FALSE(store_->item("digi-agder:1")->deleted);
+  EXPECT_EQ(store_->sequence(), seq);
+}
+
+TEST_F(IngestTest, ChangeThatMakesItsItemInvalidRestoresTheStoredVersion) {
+  Batch good;
+  good.fragments.push_back(fragment("digi-agder:1", fragment_fields("One")));
+  ingest(good);
+  Batch broken;
+  broken.fragments.push_back(fragment("digi-agder:1", Json{{"title", "No owner, kind or status"}}));
+  const auto report = ingest_stream(broken);
+  ASSERT_EQ(report.rejected.size(), 1u);
+  EXPECT_NE(report.rejected[0].reason.find("would be invalid"), std::string::npos) << report.rejected[0].reason;
+  EXPECT_EQ(report.accepted, 0);
+  EXPECT_EQ(store_->item("digi-agder:1")->doc["title"], "One");
+  // The stored record is the old one again, whole: the next read of it is unchanged.
+  EXPECT_EQ(ingest(good).unchanged, 1);
 }
 
 TEST_F(IngestTest, TwoSourcesMergeIntoOneItemAndWithdrawingOneKeepsTheOther) {

@@ -215,6 +215,26 @@ TEST(SqliteStore, KilledWriterLosesNoCommittedBatchAndLeavesNoHalfBatch) {
 }
 
 // A store written by schema version 1 (before attached and pushed records) opens and gains the new columns.
+TEST(SqliteStore, FragmentHeadsLeaveTheFieldsOut) {
+  TempDir dir;
+  auto store = open_sqlite_store(dir.path().string());
+  std::vector<StoredFragment> heads;
+  store->write([&](StoreTransaction& txn) {
+    txn.put_fragment(
+        {"s", "r1", "ks:a", "spreadsheet", "h1", "2026-01-01T00:00:00Z", 10, Json{{"title", "A"}}, true, "push"});
+    heads = txn.fragment_heads_of_source("s");
+    return true;
+  });
+  ASSERT_EQ(heads.size(), 1u);
+  EXPECT_EQ(heads[0].record, "r1");
+  EXPECT_EQ(heads[0].item_id, "ks:a");
+  EXPECT_EQ(heads[0].hash, "h1");
+  EXPECT_EQ(heads[0].precedence, 10);
+  EXPECT_TRUE(heads[0].attach_only);
+  EXPECT_EQ(heads[0].origin, "push");
+  EXPECT_TRUE(heads[0].fields.is_null());
+}
+
 TEST(SqliteStore, MigratesAVersion1Store) {
   TempDir dir;
   {
