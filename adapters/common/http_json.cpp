@@ -53,6 +53,8 @@ Expected<Json> json_body(const FetchResponse& response, std::string_view url,
   } catch (const Json::parse_error& e) {
     return Error{"invalid or truncated JSON from " + for_messages(url) + " (" + std::to_string(response.body.size()) +
                  " bytes, error at byte " + std::to_string(e.byte) + ")"};
+  } catch (const Json::exception&) {  // e.g. a number out of range ("1e999")
+    return Error{"invalid JSON from " + for_messages(url) + ": a number out of range"};
   }
 }
 

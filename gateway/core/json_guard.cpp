@@ -34,7 +34,7 @@ Expected<Json> parse_untrusted_json(std::string_view text, std::size_t max_depth
   }
   try {
     return Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse errors, and numbers out of range ("1e999") as out_of_range
     std::string what = e.what();
     // "[json.exception.parse_error.101] parse error at line 1, column 2: ..." → the part after the tag
     const auto close = what.find("] ");

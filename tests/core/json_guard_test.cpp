@@ -30,5 +30,14 @@ TEST(JsonGuard, SyntaxAndEncodingErrors) {
   EXPECT_EQ((*parse_untrusted_json("{\"å\": [1, 2]}"))["å"].size(), 2u);
 }
 
+TEST(JsonGuard, NumbersOutOfRangeAreErrorsNotExceptions) {
+  for (const char* text : {"[1e999]", "555E555", "{\"amount_nok\": -1e400}"}) {
+    auto r = parse_untrusted_json(text);
+    ASSERT_FALSE(r) << text;
+    EXPECT_EQ(r.error().status, 400) << text;
+    EXPECT_NE(r.error().message.find("not valid JSON"), std::string::npos) << r.error().message;
+  }
+}
+
 }  // namespace
 }  // namespace veikart

@@ -12,11 +12,13 @@ namespace {
 
 using testing::TempDir;
 
-Client client(const std::string& name, const NewKey& key, std::vector<Role> roles) {
+Client client(const std::string& name, const NewKey& key, std::vector<Role> roles,
+              std::vector<std::string> municipalities = {}) {
   Client c;
   c.name = name;
   c.key_sha256 = *parse_sha256_hex(key.key_sha256);
   c.roles = std::move(roles);
+  c.municipalities = std::move(municipalities);
   return c;
 }
 
@@ -24,8 +26,12 @@ class SubscriptionsTest : public ::testing::Test {
  protected:
   void build(bool with_clients) {
     if (with_clients) {
-      config_.clients = {client("agder", agder_, {Role::reader}), client("vestland", vestland_, {Role::reader}),
-                         client("ks", publisher_, {Role::publisher}), client("drift", admin_, {Role::admin})};
+      config_.clients = {client("agder", agder_, {Role::reader}),
+                         client("vestland", vestland_, {Role::reader}),
+                         client("ks", publisher_, {Role::publisher}),
+                         client("drift", admin_, {Role::admin}),
+                         client("ikt-agder", inventory_, {Role::inventory}, {"42*"}),
+                         client("ikt-rogaland", inventory_out_, {Role::inventory}, {"11*"})};
     }
     config_.webhooks.allow_hosts = {"receiver.internal"};
     store_ = open_sqlite_store(dir_.path().string());
@@ -59,6 +65,7 @@ class SubscriptionsTest : public ::testing::Test {
   }
 
   NewKey agder_ = generate_key(), vestland_ = generate_key(), publisher_ = generate_key(), admin_ = generate_key();
+  NewKey inventory_ = generate_key(), inventory_out_ = generate_key();
   TempDir dir_;
   GatewayConfig config_;
   Reference reference_ = testing::api_reference();
@@ -136,7 +143,8 @@ TEST_F(SubscriptionsTest, ChecksFiltersAndFieldsLikeTheFeedQuery) {
   EXPECT_TRUE(store_->subscriptions(std::nullopt).empty()) << "nothing stored from bad requests";
 }
 
-// Every subscription route × (no key, bad key, reader (owner), reader (other), publisher, admin).
+// Every subscription route × (no key, bad key, reader (owner), reader (other), publisher, inventory in and out of
+// scope, admin). Subscriptions are for readers: an inventory key, whatever its scope, may not manage them.
 TEST_F(SubscriptionsTest, AuthorisationMatrix) {
   build(true);
   const std::string id = create(&agder_)["id"];
@@ -157,6 +165,8 @@ TEST_F(SubscriptionsTest, AuthorisationMatrix) {
     EXPECT_EQ(call(r.method, r.target, nullptr).status, 401) << r.target;
     EXPECT_EQ(call(r.method, r.target, &bad).status, 401) << r.target;
     EXPECT_EQ(call(r.method, r.target, &publisher_).status, 403) << r.target;
+    EXPECT_EQ(call(r.method, r.target, &inventory_).status, 403) << r.target;
+    EXPECT_EQ(call(r.method, r.target, &inventory_out_).status, 403) << r.target;
     EXPECT_EQ(call(r.method, r.target, &agder_).status, r.owner_status) << r.target;
     EXPECT_EQ(call(r.method, r.target, &admin_).status, r.owner_status) << r.target;
     const int other = r.target == "/v1/subscriptions" ? 200 : 404;  // another reader's subscription is not there
@@ -166,6 +176,8 @@ TEST_F(SubscriptionsTest, AuthorisationMatrix) {
   EXPECT_EQ(Json::parse(call("GET", "/v1/subscriptions", &admin_).body)["subscriptions"].size(), 1u);
   EXPECT_EQ(call("POST", "/v1/subscriptions", nullptr, {{"url", "https://hooks.example.org/x"}}).status, 401);
   EXPECT_EQ(call("POST", "/v1/subscriptions", &publisher_, {{"url", "https://hooks.example.org/x"}}).status, 403);
+  EXPECT_EQ(call("POST", "/v1/subscriptions", &inventory_, {{"url", "https://hooks.example.org/x"}}).status, 403);
+  EXPECT_EQ(call("DELETE", "/v1/subscriptions/" + id, &inventory_).status, 403);
   EXPECT_EQ(call("DELETE", "/v1/subscriptions/" + id, &vestland_).status, 404);
   EXPECT_EQ(call("DELETE", "/v1/subscriptions/" + id, &publisher_).status, 403);
   EXPECT_EQ(call("DELETE", "/v1/subscriptions/" + id, &agder_).status, 204);
