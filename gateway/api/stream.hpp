@@ -12,7 +12,9 @@
 namespace veikart {
 
 /// One SSE client: events after `since` that pass `filter`, a heartbeat comment after `heartbeat` of silence.
+/// A client that has reached the head once and then falls more than `max_lag` changes behind (it reads too
+/// slowly) gets a final `cutoff` event with the sequence to resume from, and the stream ends.
 std::shared_ptr<ResponseStream> make_change_stream(Store& store, RoadmapQuery filter, std::int64_t since,
-                                                   std::chrono::milliseconds heartbeat);
+                                                   std::chrono::milliseconds heartbeat, std::int64_t max_lag = 10000);
 
 }  // namespace veikart

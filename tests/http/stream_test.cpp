@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "gateway/api/stream.hpp"
+#include "gateway/gateway_test_support.hpp"
 #include "gateway/http/server.hpp"
 #include "http_test_support.hpp"
 
@@ -183,6 +184,35 @@ TEST(StreamFilter, ItemMatchesUsesTheFeedRules) {
   EXPECT_TRUE(item_matches(q, item));
   q.to = "2027-06-30";
   EXPECT_FALSE(item_matches(q, item));
+}
+
+// A live client that falls more than the bound behind gets a final event with where to resume, and the stream
+// ends; a client resuming from far back is catching up and is not cut off.
+TEST(ChangeStreamLag, ASlowClientThatFallsBehindGetsAFinalCutoffEvent) {
+  SeededApi api(3);
+  const std::int64_t caught_up_at = api.store().sequence();
+  auto stream = make_change_stream(api.store(), RoadmapQuery{}, 0, std::chrono::seconds(15), 5);
+  auto first = stream->next();
+  EXPECT_FALSE(first.done);
+  EXPECT_NE(first.data.find("id: " + std::to_string(caught_up_at) + "\n"), std::string::npos) << first.data;
+
+  api.store().write([&](StoreTransaction& txn) {
+    for (int i = 0; i < 6; ++i) {
+      const std::string id = "ks:lag-" + std::to_string(i);
+      txn.upsert_item(id, testing::item_body(id, "Etterslep " + std::to_string(i)));
+    }
+    return true;
+  });
+  auto last = stream->next();
+  EXPECT_TRUE(last.done);
+  EXPECT_NE(last.data.find("event: cutoff\n"), std::string::npos) << last.data;
+  EXPECT_NE(last.data.find("\"resume_from\":" + std::to_string(caught_up_at)), std::string::npos) << last.data;
+  EXPECT_EQ(last.data.find("Etterslep"), std::string::npos) << "no events after the bound";
+
+  auto resumed = make_change_stream(api.store(), RoadmapQuery{}, caught_up_at, std::chrono::seconds(15), 5);
+  auto chunk = resumed->next();
+  EXPECT_FALSE(chunk.done);
+  EXPECT_NE(chunk.data.find("Etterslep 5"), std::string::npos) << chunk.data;
 }
 
 }  // namespace
