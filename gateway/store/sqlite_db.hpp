@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 namespace veikart::sqlite {
 
@@ -97,5 +98,24 @@ class Stmt {
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
 };
+
+/// Runs `work` in one `BEGIN IMMEDIATE` transaction on `db` (the caller holds the writer's lock): committed when
+/// `work` returns nothing or true, rolled back when it returns false or throws.
+template <class Work>
+void immediate_transaction(Db& db, Work&& work) {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    bool commit = true;
+    if constexpr (std::is_void_v<std::invoke_result_t<Work&>>) {
+      work();
+    } else {
+      commit = work();
+    }
+    db.exec(commit ? "COMMIT" : "ROLLBACK");
+  } catch (...) {
+    sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
 
 }  // namespace veikart::sqlite

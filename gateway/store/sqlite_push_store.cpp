@@ -217,14 +217,7 @@ class SqlitePushStore final : public PushStore {
   template <class Work>
   void in_transaction(Work&& work) {
     std::lock_guard lock(write_mutex_);
-    writer_.exec("BEGIN IMMEDIATE");
-    try {
-      work();
-      writer_.exec("COMMIT");
-    } catch (...) {
-      sqlite3_exec(writer_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
-      throw;
-    }
+    sqlite::immediate_transaction(writer_, work);
   }
 
   void put_systems(const std::vector<SystemRecord>& records) {

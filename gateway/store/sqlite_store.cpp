@@ -285,18 +285,10 @@ class SqliteStore final : public Store {
 
   void write(const std::function<bool(StoreTransaction&)>& work) override {
     std::lock_guard lock(write_mutex_);
-    writer_.exec("BEGIN IMMEDIATE");
-    try {
+    sqlite::immediate_transaction(writer_, [&] {
       SqliteTransaction txn(writer_);
-      if (work(txn)) {
-        writer_.exec("COMMIT");
-      } else {
-        writer_.exec("ROLLBACK");
-      }
-    } catch (...) {
-      sqlite3_exec(writer_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
-      throw;
-    }
+      return work(txn);
+    });
   }
 
   RoadmapPage roadmap(const RoadmapQuery& q) override {
@@ -577,14 +569,7 @@ class SqliteStore final : public Store {
   template <class Work>
   void transaction(Work&& work) {
     std::lock_guard lock(write_mutex_);
-    writer_.exec("BEGIN IMMEDIATE");
-    try {
-      work();
-      writer_.exec("COMMIT");
-    } catch (...) {
-      sqlite3_exec(writer_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
-      throw;
-    }
+    sqlite::immediate_transaction(writer_, work);
   }
 
   void insert_delivery(const Delivery& d) {
