@@ -20,6 +20,7 @@ using testing::free_port;
 using testing::RawClient;
 using testing::read_file;
 using testing::source_dir;
+using testing::start_serve;
 using testing::status_of;
 using testing::TempDir;
 using testing::write_file;
@@ -43,21 +44,6 @@ Run run(const std::vector<std::string>& args, const std::filesystem::path& scrat
   r.out = read_file(out);
   r.err = read_file(err);
   return r;
-}
-
-// Runs `veikart serve` on <dir>/gw.yaml in a child process, its stderr in <dir>/serve.log.
-pid_t start_serve(const std::filesystem::path& dir, std::uint16_t port) {
-  const pid_t child = fork();
-  if (child == 0) {
-    const std::string listen = "127.0.0.1:" + std::to_string(port);
-    const std::string cfg = (dir / "gw.yaml").string();
-    const std::string log = (dir / "serve.log").string();
-    std::freopen(log.c_str(), "w", stderr);
-    execl(VEIKART_BINARY, VEIKART_BINARY, "serve", "--config", cfg.c_str(), "--listen", listen.c_str(),
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  return child;
 }
 
 std::string http_get(std::uint16_t port, const std::string& target) {

@@ -7,6 +7,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <filesystem>
+
 #include <chrono>
 #include <string>
 
@@ -175,6 +178,21 @@ inline std::uint16_t free_port() {
   getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   close(fd);
   return ntohs(a.sin_port);
+}
+
+// Runs `veikart serve` on <dir>/gw.yaml in a child process, its stderr in <dir>/serve.log.
+inline pid_t start_serve(const std::filesystem::path& dir, std::uint16_t port) {
+  const pid_t child = fork();
+  if (child == 0) {
+    const std::string listen = "127.0.0.1:" + std::to_string(port);
+    const std::string cfg = (dir / "gw.yaml").string();
+    const std::string log = (dir / "serve.log").string();
+    std::freopen(log.c_str(), "w", stderr);
+    execl(VEIKART_BINARY, VEIKART_BINARY, "serve", "--config", cfg.c_str(), "--listen", listen.c_str(),
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return child;
 }
 
 inline int status_of(const std::string& raw) {

@@ -26,6 +26,7 @@ using testing::free_port;
 using testing::RawClient;
 using testing::read_file;
 using testing::source_dir;
+using testing::start_serve;
 using testing::status_of;
 using testing::TempDir;
 using testing::write_file;
@@ -132,9 +133,7 @@ sources:
     mapping: {id: ID, title: Prosjekt, status: Status}
 )");
     port_ = free_port();
-    gateway_ = spawn({VEIKART_BINARY, "serve", "--config", (tmp_.path() / "gw.yaml").string(), "--listen",
-                      "127.0.0.1:" + std::to_string(port_)},
-                     tmp_.path() / "serve.log");
+    gateway_ = start_serve(tmp_.path(), port_);
     ASSERT_TRUE(wait_until([&] { return status_of(http(port_, "GET", "/readyz")) == 200; }, std::chrono::seconds(20)))
         << read_file(tmp_.path() / "serve.log");
   }
