@@ -9,7 +9,7 @@ packages=(
   libsqlite3-dev sqlite3 libyaml-cpp-dev zlib1g-dev
   libgtest-dev libgmock-dev
   libxml2-dev libxml2-utils
-  libzip-dev
+  libzip-dev libjemalloc-dev
   libclang-rt-14-dev
   python3-feedparser python3-icalendar
   curl python3 openssl

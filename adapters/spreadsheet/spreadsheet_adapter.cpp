@@ -662,8 +662,6 @@ class FragmentOutput {
   void table(std::string prefix) { prefixes_.push_back(std::move(prefix)); }
   const std::string& prefix() const { return prefixes_.back(); }
   Batch& batch() { return batch_; }
-  /// Makes room for `more` ids, so that a large sheet does not rehash as it goes.
-  void reserve(std::size_t more) { first_.reserve(first_.size() + more); }
 
   void add(Fragment&& f, std::size_t line) {
     auto [it, inserted] = first_.try_emplace(
@@ -973,14 +971,6 @@ std::function<const CsvRow*()> rows_of(const std::vector<CsvRow>& rows) {
   return [&rows, i = std::size_t{0}]() mutable { return i < rows.size() ? &rows[i++] : nullptr; };
 }
 
-std::function<const CsvRow*()> rows_of(const SheetRows& rows, CsvRow& buffer) {
-  return [&rows, &buffer, i = std::size_t{0}]() mutable -> const CsvRow* {
-    if (i == rows.size()) return nullptr;
-    rows.read(i++, buffer);
-    return &buffer;
-  };
-}
-
 }  // namespace
 
 Expected<Batch> map_table(const std::vector<CsvRow>& rows, const SpreadsheetOptions& options,
@@ -1023,13 +1013,13 @@ Expected<Batch> SpreadsheetAdapter::read(PullContext& ctx) {
 
     std::optional<Error> error;
     if (kind == FileKind::xlsx) {
-      auto sheet = read_xlsx_compact(bytes, options_.sheet);
+      // Large sheets are parsed on a worker thread while this one maps (see XlsxRowReader).
+      auto sheet = XlsxRowReader::open(bytes, options_.sheet);
       if (!sheet) return Error{name + ": " + sheet.error().message};
-      bytes = std::string();  // the rows hold what is needed; free the file before mapping
-      const std::string label = (labelled ? name + " " : std::string()) + "sheet " + sheet->name;
-      CsvRow buffer;
-      out.reserve(sheet->rows.size());
-      error = map_rows(rows_of(sheet->rows, buffer), options_, ctx.reference, label, true, out);
+      XlsxRowReader& rows = **sheet;
+      const std::string label = (labelled ? name + " " : std::string()) + "sheet " + rows.sheet_name();
+      error = map_rows([&rows] { return rows.next(); }, options_, ctx.reference, label, true, out);
+      if (rows.error()) error = rows.error();  // a read that ended early explains a missing header too
     } else if (kind == FileKind::ods) {
       auto sheet = read_ods(bytes, options_.sheet);
       if (!sheet) return Error{name + ": " + sheet.error().message};

@@ -229,6 +229,13 @@ void SheetBuilder::store_current() {
   has_current_ = false;
 }
 
+SheetRows SheetBuilder::take_rows() {
+  store_current();
+  SheetRows taken = std::move(rows_);
+  rows_ = SheetRows();
+  return taken;
+}
+
 bool SheetBuilder::start_row(std::uint64_t row) {
   if (has_current_ && current_.line == row) return true;
   if (row == 0 || row > limits_.max_rows) {
@@ -238,7 +245,8 @@ bool SheetBuilder::start_row(std::uint64_t row) {
   if (rows_.data_.size() > max_encoded_bytes) return fail("the sheet holds too much text");
   // Out-of-order rows (and a row continued after others) are rare: writers emit rows in order. They are
   // sorted and joined once in finish().
-  if (!rows_.rows_.empty() && row <= last_line_) sorted_ = false;
+  if (started_ && row <= last_line_) sorted_ = false;
+  started_ = true;
   current_.line = static_cast<std::size_t>(row);
   used_ = 0;
   has_current_ = true;

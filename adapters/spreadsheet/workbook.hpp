@@ -102,6 +102,13 @@ class SheetBuilder {
   Expected<std::vector<CsvRow>> finish();
   /// The same, compactly.
   Expected<SheetRows> finish_rows();
+  /// For a sheet read in order, while it is being read: stores the row being filled and hands over every row
+  /// stored so far (the limits keep counting over the whole sheet). Merges and order are not applied: the caller
+  /// checks `in_order()` and `has_merges()`.
+  SheetRows take_rows();
+  /// False once a row started at or below a line already started (rows out of order, or one row continued later).
+  bool in_order() const { return sorted_; }
+  bool has_merges() const { return !merges_.empty(); }
 
   const std::optional<Error>& error() const { return error_; }
 
@@ -120,6 +127,7 @@ class SheetBuilder {
   CsvRow current_;        // the row being filled; its strings are reused from row to row
   std::size_t used_ = 0;  // cells of current_ in use
   bool has_current_ = false;
+  bool started_ = false;         // a row has been started
   std::uint64_t last_line_ = 0;  // the highest line stored or being filled
   bool sorted_ = true;
   std::vector<Merge> merges_;

@@ -1,11 +1,17 @@
 #include "adapters/spreadsheet/xlsx_reader.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cmath>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "adapters/common/dates.hpp"
@@ -277,6 +283,9 @@ class WorksheetReader final : public SaxHandler {
                   const std::vector<bool>& date_styles, bool date1904, SheetBuilder& builder)
       : part_(part), strings_(strings), date_styles_(date_styles), date1904_(date1904), builder_(builder) {}
 
+  /// Called at each row element of the sheet data; returning false stops the read.
+  std::function<bool()> on_row;
+
   void prepare(const std::function<const char*(std::string_view)>& intern) override {
     c_ = intern("c");
     v_ = intern("v");
@@ -327,6 +336,10 @@ class WorksheetReader final : public SaxHandler {
     } else if (name == t_ && in_is_) {
       in_t_ = true;
     } else if (name == row_ && in_sheet_data_) {
+      if (on_row && !on_row()) {
+        failure = Error{part_ + ": stopped"};
+        return;
+      }
       std::optional<std::uint64_t> r;
       for (int i = 0; i < attributes.size(); ++i) {
         if (attributes.name(i) == r_ && !attributes.has_namespace(i)) r = parse_count(attributes.value(i));
@@ -475,7 +488,20 @@ bool is_date_format(std::string_view code) {
   return date && !elapsed;
 }
 
-Expected<CompactSheet> read_xlsx_compact(std::string_view bytes, const SheetChoice& choice, const SheetLimits& limits) {
+namespace {
+
+/// Everything about the chosen sheet that is read before its rows: the small parts, parsed on the calling thread.
+struct PreparedSheet {
+  ZipArchive zip;
+  std::string part;
+  std::uint64_t part_bytes = 0;  // inflated, as the archive declares it
+  std::vector<std::string> strings;
+  std::vector<bool> date_styles;
+  WorkbookInfo info;
+  std::size_t index = 0;
+};
+
+Expected<PreparedSheet> prepare_sheet(std::string_view bytes, const SheetChoice& choice, const SheetLimits& limits) {
   auto zip = ZipArchive::open(bytes, limits.zip);
   if (!zip) return zip.error();
 
@@ -508,35 +534,391 @@ Expected<CompactSheet> read_xlsx_compact(std::string_view bytes, const SheetChoi
   if (sheet_part.empty()) sheet_part = folder + "worksheets/sheet" + std::to_string(index + 1) + ".xml";
   if (strings_part.empty()) strings_part = folder + "sharedStrings.xml";
   if (styles_part.empty()) styles_part = folder + "styles.xml";
-  if (!zip->contains(sheet_part)) {
-    return Error{"sheet " + quote(info->names[index]) + ": " + sheet_part + " is missing"};
-  }
+  const auto entry = zip->find(sheet_part);
+  if (!entry) return Error{"sheet " + quote(info->names[index]) + ": " + sheet_part + " is missing"};
 
-  std::vector<std::string> strings;
-  if (zip->contains(strings_part)) {
-    auto s = read_shared_strings(*zip, strings_part, limits);
+  PreparedSheet out{std::move(*zip), sheet_part, 0, {}, {}, std::move(*info), index};
+  out.part_bytes = out.zip.entries()[*entry].size;
+  if (out.zip.contains(strings_part)) {
+    auto s = read_shared_strings(out.zip, strings_part, limits);
     if (!s) return s.error();
-    strings = std::move(*s);
+    out.strings = std::move(*s);
   }
-  std::vector<bool> date_styles;
-  if (zip->contains(styles_part)) {
-    auto s = read_date_styles(*zip, styles_part);
+  if (out.zip.contains(styles_part)) {
+    auto s = read_date_styles(out.zip, styles_part);
     if (!s) return s.error();
-    date_styles = std::move(*s);
+    out.date_styles = std::move(*s);
   }
+  return out;
+}
 
+/// Reads the whole sheet part, then merges and sorts its rows.
+Expected<SheetRows> read_rows_whole(PreparedSheet& sheet, const SheetLimits& limits) {
   SheetBuilder builder(limits);
-  WorksheetReader reader(sheet_part, strings, date_styles, info->date1904, builder);
-  if (auto error = parse_sax(*zip, sheet_part, reader)) return *error;
+  WorksheetReader reader(sheet.part, sheet.strings, sheet.date_styles, sheet.info.date1904, builder);
+  if (auto error = parse_sax(sheet.zip, sheet.part, reader)) return *error;
   auto rows = builder.finish_rows();
-  if (!rows) return Error{sheet_part + ": " + rows.error().message};
+  if (!rows) return Error{sheet.part + ": " + rows.error().message};
+  return std::move(*rows);
+}
 
-  CompactSheet sheet;
-  sheet.name = info->names[index];
-  sheet.index = index + 1;
-  sheet.all_names = std::move(info->names);
-  sheet.rows = std::move(*rows);
-  return sheet;
+/// A quick scan of a worksheet part's bytes, fed in pieces: does anything force reading the whole sheet before
+/// handing out rows? That is a `mergeCell` element (merges come after the rows and fill rows already read), or a
+/// cell whose row is below one already seen (rows are sorted and joined at the end). The scan follows the row
+/// numbers as the worksheet reader does (a row's `r`, else the previous row plus one; a cell's `r`), but looks at
+/// every `row` and `c` element wherever it is, and at empty cells too, so it may ask for a whole read when none
+/// was needed, never the other way round. Anything it cannot read (another encoding, a reference it cannot
+/// parse, an endless tag) asks for a whole read; the worksheet reader stays the judge of what the sheet says.
+class SheetScanner {
+ public:
+  /// False once the sheet must be read whole.
+  bool feed(std::string_view chunk) {
+    if (whole_) return false;
+    if (!checked_start_) {
+      if (!check_start(chunk)) return !(whole_ = true);
+    }
+    if (carry_.empty()) {
+      scan(chunk);
+    } else {
+      carry_.append(chunk);
+      std::string joined = std::move(carry_);
+      carry_.clear();
+      scan(joined);
+    }
+    if (carry_.size() > max_tag_bytes) whole_ = true;
+    return !whole_;
+  }
+  /// The verdict once every byte was fed.
+  bool in_order() const { return !whole_ && carry_.empty() && checked_start_; }
+
+ private:
+  static constexpr std::size_t max_tag_bytes = 1u << 20;
+
+  /// Markup must be ASCII-compatible for a byte scan: a UTF-16 or UTF-32 part (NUL bytes, a UTF-16 byte order
+  /// mark) or one not starting with '<' is left to the reader.
+  bool check_start(std::string_view chunk) {
+    std::string_view s = chunk.substr(0, 512);
+    if (s.size() < 4 && s.size() < chunk.size()) return true;  // decide on a longer piece
+    checked_start_ = true;
+    if (s.find('\0') != std::string_view::npos) return false;
+    if (s.substr(0, 3) == "\xEF\xBB\xBF") s.remove_prefix(3);
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) {
+      s.remove_prefix(1);
+    }
+    return !s.empty() && s.front() == '<';
+  }
+
+  static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+  void scan(std::string_view buf) {
+    std::size_t i = 0;
+    while (!whole_) {
+      const void* lt = std::memchr(buf.data() + i, '<', buf.size() - i);
+      if (lt == nullptr) return;
+      const std::size_t start = static_cast<std::size_t>(static_cast<const char*>(lt) - buf.data());
+      const std::size_t end = tag(buf, start);
+      if (end == std::string_view::npos) {
+        carry_.assign(buf.substr(start));
+        return;
+      }
+      i = end;
+    }
+  }
+
+  /// Reads the tag at `start` (a '<'); returns where to go on, or npos when the buffer ends inside it.
+  std::size_t tag(std::string_view b, std::size_t start) {
+    std::size_t q = start + 1;
+    if (q >= b.size()) return std::string_view::npos;
+    if (b[q] == '/' || b[q] == '?' || b[q] == '!') return q;  // end tags, declarations, comments
+    std::size_t name_end = q;
+    while (name_end < b.size() && !is_space(b[name_end]) && b[name_end] != '/' && b[name_end] != '>') ++name_end;
+    if (name_end >= b.size()) return std::string_view::npos;
+    std::string_view name = b.substr(q, name_end - q);
+    if (auto colon = name.rfind(':'); colon != std::string_view::npos) name.remove_prefix(colon + 1);
+    const bool row = name == "row", cell = name == "c";
+    if (name == "mergeCell" || name == "mergeCells") {
+      whole_ = true;
+      return name_end;
+    }
+    if (!row && !cell) return name_end;  // '<' cannot occur inside attribute values
+    std::optional<std::string_view> r;
+    std::size_t p = name_end;
+    for (;;) {
+      while (p < b.size() && is_space(b[p])) ++p;
+      if (p >= b.size()) return std::string_view::npos;
+      if (b[p] == '>' || b[p] == '/') break;
+      const std::size_t attr = p;
+      while (p < b.size() && b[p] != '=' && !is_space(b[p]) && b[p] != '>') ++p;
+      const std::string_view attr_name = b.substr(attr, p - attr);
+      while (p < b.size() && is_space(b[p])) ++p;
+      if (p >= b.size()) return std::string_view::npos;
+      if (b[p] != '=') {
+        whole_ = true;  // not well-formed: the reader will say so
+        return p;
+      }
+      ++p;
+      while (p < b.size() && is_space(b[p])) ++p;
+      if (p >= b.size()) return std::string_view::npos;
+      const char quote_char = b[p];
+      if (quote_char != '"' && quote_char != '\'') {
+        whole_ = true;
+        return p;
+      }
+      const std::size_t close = b.find(quote_char, p + 1);
+      if (close == std::string_view::npos) return std::string_view::npos;
+      if (attr_name == "r") r = b.substr(p + 1, close - p - 1);
+      p = close + 1;
+    }
+    if (row) {
+      const auto n = r ? parse_count(*r) : std::nullopt;
+      row_ = n && *n > 0 ? *n : row_ + 1;
+    } else {
+      if (r) {
+        std::uint64_t column = 0;
+        if (!parse_ref(*r, row_, column)) {
+          whole_ = true;
+          return p;
+        }
+      }
+      if (!any_ || row_ > max_) {
+        any_ = true;
+        max_ = row_;
+      } else if (row_ != max_) {
+        whole_ = true;  // below a row already seen
+      }
+    }
+    return p;
+  }
+
+  std::string carry_;  // an unfinished tag at the end of the last piece
+  bool checked_start_ = false;
+  bool whole_ = false;
+  bool any_ = false;
+  std::uint64_t row_ = 0;  // as the worksheet reader would number the current row
+  std::uint64_t max_ = 0;  // the highest row a cell was seen in
+};
+
+}  // namespace
+
+Expected<CompactSheet> read_xlsx_compact(std::string_view bytes, const SheetChoice& choice, const SheetLimits& limits) {
+  auto sheet = prepare_sheet(bytes, choice, limits);
+  if (!sheet) return sheet.error();
+  auto rows = read_rows_whole(*sheet, limits);
+  if (!rows) return rows.error();
+  CompactSheet out;
+  out.name = sheet->info.names[sheet->index];
+  out.index = sheet->index + 1;
+  out.all_names = std::move(sheet->info.names);
+  out.rows = std::move(*rows);
+  return out;
+}
+
+// ---- XlsxRowReader ----
+
+struct XlsxRowReader::State {
+  State(std::string_view b, const SheetLimits& l, PreparedSheet s) : bytes(b), limits(l), sheet(std::move(s)) {}
+
+  std::string_view bytes;
+  SheetLimits limits;
+  PreparedSheet sheet;
+  std::string name;
+
+  // The rows being handed out, and where in them the caller is.
+  SheetRows current;
+  std::size_t position = 0;
+  CsvRow buffer;
+  bool finished = false;
+  std::optional<Error> error;
+
+  // Worker threads (only when the part is large); guarded by `mutex`.
+  enum class Verdict { unknown, stream, whole };
+  static constexpr std::size_t block_rows = 1024;
+  static constexpr std::size_t max_blocks = 4;
+  bool threaded = false;
+  std::mutex mutex;
+  std::condition_variable changed;
+  Verdict verdict = Verdict::unknown;
+  std::deque<SheetRows> blocks;
+  bool done = false;  // the reader thread has handed over everything it will
+  std::optional<Error> worker_error;
+  std::atomic<bool> stop{false};
+  std::thread scanner, reader;
+
+  ~State() {
+    {
+      std::lock_guard lock(mutex);
+      stop = true;
+    }
+    changed.notify_all();
+    if (scanner.joinable()) scanner.join();
+    if (reader.joinable()) reader.join();
+  }
+
+  void scan() {
+    Verdict v = Verdict::whole;
+    auto zip = ZipArchive::open(bytes, limits.zip);
+    if (zip) {
+      auto entry = zip->open_entry(sheet.part);
+      if (entry) {
+        SheetScanner scanner_state;
+        std::vector<char> chunk(256u << 10);
+        while (!stop) {
+          auto n = entry->read(chunk.data(), chunk.size());
+          if (!n) break;  // the reader meets the same error and reports it
+          if (*n == 0) {
+            if (scanner_state.in_order()) v = Verdict::stream;
+            break;
+          }
+          if (!scanner_state.feed(std::string_view(chunk.data(), *n))) break;
+        }
+      }
+    }
+    {
+      std::lock_guard lock(mutex);
+      verdict = v;
+    }
+    changed.notify_all();
+  }
+
+  /// On the reader thread: hands the rows read so far over when they may be (`last`: the part is read).
+  bool hand_over(SheetBuilder& builder, bool last) {
+    std::unique_lock lock(mutex);
+    if (last) changed.wait(lock, [&] { return verdict != Verdict::unknown || stop; });
+    if (stop) return false;
+    if (verdict == Verdict::unknown) return true;  // keep the rows until the scan has spoken
+    if (verdict == Verdict::whole) {
+      if (!last) return true;
+      lock.unlock();
+      auto rows = builder.finish_rows();
+      lock.lock();
+      if (!rows) {
+        worker_error = Error{sheet.part + ": " + rows.error().message};
+      } else {
+        blocks.push_back(std::move(*rows));
+      }
+      return true;
+    }
+    lock.unlock();
+    if (!builder.in_order() || builder.has_merges()) {
+      // The scan rules both out before any row is handed over; this guards against the two disagreeing.
+      lock.lock();
+      worker_error = Error{sheet.part + ": rows out of order or merged after they were read"};
+      return false;
+    }
+    SheetRows block = builder.take_rows();
+    lock.lock();
+    changed.wait(lock, [&] { return blocks.size() < max_blocks || stop; });
+    if (stop) return false;
+    if (block.size() > 0) blocks.push_back(std::move(block));
+    lock.unlock();
+    changed.notify_all();
+    return true;
+  }
+
+  void read() {
+    SheetBuilder builder(limits);
+    WorksheetReader handler(sheet.part, sheet.strings, sheet.date_styles, sheet.info.date1904, builder);
+    std::size_t since = 0;
+    handler.on_row = [&] {
+      if (++since < block_rows) return true;
+      since = 0;
+      return hand_over(builder, false);
+    };
+    std::optional<Error> error = parse_sax(sheet.zip, sheet.part, handler);
+    if (!error && !stop) {
+      if (builder.error()) {
+        error = Error{sheet.part + ": " + builder.error()->message};
+      } else {
+        hand_over(builder, true);
+      }
+    }
+    {
+      std::lock_guard lock(mutex);
+      if (error && !worker_error) worker_error = std::move(error);
+      done = true;
+    }
+    changed.notify_all();
+  }
+
+  /// Runs a worker's body; what it throws (memory running out) ends the rows with an error instead of the process.
+  template <class F>
+  void guarded(F&& body) {
+    try {
+      body();
+    } catch (const std::exception& e) {
+      {
+        std::lock_guard lock(mutex);
+        if (!worker_error) worker_error = Error{sheet.part + ": " + e.what()};
+        if (verdict == Verdict::unknown) verdict = Verdict::whole;
+        done = true;
+      }
+      changed.notify_all();
+    }
+  }
+
+  /// On the caller's thread: the next block, false at the end.
+  bool next_block() {
+    std::unique_lock lock(mutex);
+    changed.wait(lock, [&] { return !blocks.empty() || done; });
+    if (!blocks.empty()) {
+      current = std::move(blocks.front());
+      blocks.pop_front();
+      position = 0;
+      lock.unlock();
+      changed.notify_all();
+      return true;
+    }
+    if (worker_error) error = worker_error;
+    return false;
+  }
+};
+
+XlsxRowReader::XlsxRowReader(std::unique_ptr<State> state) : state_(std::move(state)) {}
+XlsxRowReader::~XlsxRowReader() = default;
+
+Expected<std::unique_ptr<XlsxRowReader>> XlsxRowReader::open(std::string_view bytes, const SheetChoice& choice,
+                                                             const SheetLimits& limits,
+                                                             std::uint64_t threads_from_bytes) {
+  auto sheet = prepare_sheet(bytes, choice, limits);
+  if (!sheet) return sheet.error();
+  auto state = std::make_unique<State>(bytes, limits, std::move(*sheet));
+  state->name = state->sheet.info.names[state->sheet.index];
+  if (state->sheet.part_bytes < threads_from_bytes) {
+    auto rows = read_rows_whole(state->sheet, state->limits);
+    if (!rows) return rows.error();
+    state->current = std::move(*rows);
+  } else {
+    state->threaded = true;
+    State* s = state.get();
+    state->scanner = std::thread([s] { s->guarded([s] { s->scan(); }); });
+    state->reader = std::thread([s] { s->guarded([s] { s->read(); }); });
+  }
+  return std::unique_ptr<XlsxRowReader>(new XlsxRowReader(std::move(state)));
+}
+
+const std::string& XlsxRowReader::sheet_name() const { return state_->name; }
+
+const CsvRow* XlsxRowReader::next() {
+  State& s = *state_;
+  while (s.position == s.current.size()) {
+    if (s.finished) return nullptr;
+    if (!s.threaded || !s.next_block()) {
+      s.finished = true;
+      return nullptr;
+    }
+  }
+  s.current.read(s.position++, s.buffer);
+  return &s.buffer;
+}
+
+const std::optional<Error>& XlsxRowReader::error() const { return state_->error; }
+
+XlsxRowReader::Mode XlsxRowReader::mode() {
+  State& s = *state_;
+  if (!s.threaded) return Mode::whole;
+  std::unique_lock lock(s.mutex);
+  s.changed.wait(lock, [&] { return s.verdict != State::Verdict::unknown; });
+  return s.verdict == State::Verdict::stream ? Mode::streamed : Mode::whole_on_worker;
 }
 
 Expected<Sheet> read_xlsx(std::string_view bytes, const SheetChoice& choice, const SheetLimits& limits) {

@@ -2,6 +2,7 @@
 
 #include "adapters/registry.hpp"
 #include "adapters/spreadsheet/spreadsheet_adapter.hpp"
+#include "adapters/spreadsheet/xlsx_reader.hpp"
 #include "gateway/core/schema.hpp"
 #include "test_support.hpp"
 #include "veikart_embedded.hpp"
@@ -194,6 +195,84 @@ TEST(SpreadsheetWorkbook, StreamingToASinkGivesWhatTheBatchHolds) {
             (Issue{"a.xlsx sheet Portefølje row 6", "column 'Oppstart' (E): cannot read date 'snart'", "R-3"}));
   EXPECT_EQ(rest->rejected[1],
             (Issue{"b.csv row 2", "duplicate id 'digi-rogaland:R-1' (first at a.xlsx sheet Portefølje row 4)"}));
+}
+
+/// A sheet part of more than 4 MiB (so the adapter reads it on worker threads): `rows` portfolio rows, the one
+/// on line 1000 with a date that cannot be read, then `last_row` and after the sheet data `tail`.
+std::string large_portfolio_xlsx(std::size_t rows, const std::string& tail = "", const std::string& last_row = "") {
+  XlsxBook book;
+  book.styles = test_styles();
+  std::string body = R"(<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>ID</t></is></c>)"
+                     R"(<c r="B1" t="inlineStr"><is><t>Prosjekt</t></is></c>)"
+                     R"(<c r="C1" t="inlineStr"><is><t>Status</t></is></c>)"
+                     R"(<c r="D1" t="inlineStr"><is><t>Oppstart</t></is></c>)"
+                     R"(<c r="E1" t="inlineStr"><is><t>Investering pr kommune</t></is></c>)"
+                     R"(<c r="F1" t="inlineStr"><is><t>Kommuner</t></is></c></row>)";
+  for (std::size_t i = 2; i < rows + 2; ++i) {
+    const std::string n = std::to_string(i);
+    const std::string date = i == 1000 ? R"(t="inlineStr"><is><t>snart</t></is>)" : R"(s="1"><v>45000</v>)";
+    body += "<row r=\"" + n + "\"><c r=\"A" + n + "\" t=\"inlineStr\"><is><t>P-" + n + "</t></is></c><c r=\"B" + n +
+            "\" t=\"inlineStr\"><is><t>Prosjekt nummer " + n + " med et langt navn for å fylle arket</t></is></c>" +
+            "<c r=\"C" + n + "\" t=\"inlineStr\"><is><t>" + (i % 3 == 0 ? "Pilot" : "I drift") +
+            "</t></is></c><c r=\"D" + n + "\" " + date + "</c><c r=\"E" + n + "\"><v>" + std::to_string(i * 1000) +
+            ".5</v></c><c r=\"F" + n + "\" t=\"inlineStr\"><is><t>" +
+            (i % 2 == 0 ? "Stavanger" : "Sandnes, Stavanger") + "</t></is></c></row>";
+  }
+  book.sheets.push_back({"Portefølje", body + last_row + "</sheetData>" + tail});
+  return book.bytes();
+}
+
+TEST(SpreadsheetWorkbook, ALargeSheetReadOnWorkerThreadsMapsAsWhenReadWhole) {
+  // With and without merged cells: the first is handed over as read, the second read whole first.
+  for (const std::string& tail : {std::string(), std::string(R"(<mergeCells><mergeCell ref="F2:F3"/></mergeCells>)")}) {
+    const std::string bytes = large_portfolio_xlsx(20'000, tail);
+    TempDir dir;
+    write_file(dir.path() / "stor.xlsx", bytes);
+    Json settings = portfolio_settings("stor.xlsx");
+    settings.erase("sheet");
+    std::vector<Fragment> streamed;
+    FragmentSink sink = [&](Fragment&& f) { streamed.push_back(std::move(f)); };
+    auto got = read_through_registry(settings, dir.path(), &sink);
+    ASSERT_TRUE(got.ok()) << got.error().message;
+
+    // The same rows read whole on this thread and mapped in one go.
+    auto sheet = read_xlsx(bytes);
+    ASSERT_TRUE(sheet.ok()) << sheet.error().message;
+    auto options = parse_options(SourceConfig{"rogaland-arbeidsbok", "spreadsheet", settings, dir.path()});
+    ASSERT_TRUE(options.ok()) << options.error().message;
+    auto expected = map_table(sheet->rows, *options, workbook_reference(), "sheet Portefølje", true);
+    ASSERT_TRUE(expected.ok()) << expected.error().message;
+
+    ASSERT_EQ(streamed.size(), expected->fragments.size());
+    ASSERT_EQ(streamed.size(), 19'999u);
+    for (std::size_t i = 0; i < streamed.size(); ++i) {
+      ASSERT_EQ(streamed[i].where, expected->fragments[i].where);
+      ASSERT_EQ(streamed[i].hash, expected->fragments[i].hash);
+      ASSERT_EQ(streamed[i].fields, expected->fragments[i].fields) << streamed[i].where;
+    }
+    EXPECT_EQ(got->rejected, expected->rejected);
+    ASSERT_EQ(got->rejected.size(), 1u);
+    EXPECT_EQ(got->rejected[0].where, "sheet Portefølje row 1000");
+    // Row 3 lists Sandnes too unless the merge copied row 2's single municipality into it.
+    EXPECT_EQ(streamed[1].fields.at("municipalities"), tail.empty() ? Json({"1103", "1108"}) : Json({"1103"}));
+  }
+}
+
+TEST(SpreadsheetWorkbook, AnErrorLateInALargeSheetFailsTheRead) {
+  // A shared string that does not exist, after thousands of rows went to the sink: the read is an error, so
+  // the pipeline rolls back what the sink stored.
+  const std::string bytes =
+      large_portfolio_xlsx(20'000, "", R"(<row r="30000"><c r="A30000" t="s"><v>99</v></c></row>)");
+  TempDir dir;
+  write_file(dir.path() / "stor.xlsx", bytes);
+  Json settings = portfolio_settings("stor.xlsx");
+  settings.erase("sheet");
+  std::size_t streamed = 0;
+  FragmentSink sink = [&](Fragment&&) { ++streamed; };
+  auto got = read_through_registry(settings, dir.path(), &sink);
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().message, "stor.xlsx: xl/worksheets/sheet1.xml: cell A30000: no shared string '99'");
+  EXPECT_GT(streamed, 0u);
 }
 
 TEST(SpreadsheetWorkbook, CompactRowsKeepLongCellsRepeatsAndOrder) {

@@ -288,5 +288,165 @@ TEST(Xlsx, OutputLimitsHoldAgainstCheapInput) {
   EXPECT_TRUE(contains(outside.error().message, "outside the sheet")) << outside.error().message;
 }
 
+// ---- XlsxRowReader: rows handed out while a worker thread reads the sheet ----
+
+/// `count` data rows under a header: ID, an inline text, a number and a shared string, in order.
+std::string many_rows(std::size_t count, std::size_t first_line = 2) {
+  std::string rows = R"(<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>)";
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::string n = std::to_string(first_line + i);
+    rows += "<row r=\"" + n + "\"><c r=\"A" + n + "\" t=\"inlineStr\"><is><t>P-" + n + "</t></is></c><c r=\"B" + n +
+            "\"><v>" + std::to_string(i * 3) + ".5</v></c><c r=\"C" + n + "\" t=\"s\"><v>" + std::to_string(i % 2) +
+            "</v></c></row>";
+  }
+  return rows;
+}
+
+struct ReadRows {
+  std::vector<CsvRow> rows;
+  std::optional<Error> error;
+  XlsxRowReader::Mode mode = XlsxRowReader::Mode::whole;
+};
+
+/// Reads every row with worker threads (threads_from_bytes 0) unless a threshold is given.
+ReadRows read_all(const std::string& bytes, std::uint64_t threads_from_bytes = 0) {
+  ReadRows out;
+  auto reader = XlsxRowReader::open(bytes, {}, {}, threads_from_bytes);
+  if (!reader) {
+    out.error = reader.error();
+    return out;
+  }
+  while (const CsvRow* row = (*reader)->next()) out.rows.push_back(*row);
+  out.error = (*reader)->error();
+  out.mode = (*reader)->mode();
+  return out;
+}
+
+XlsxBook book_with(std::string body) {
+  XlsxBook book;
+  book.shared_strings = shared({"ID", "Navn"});
+  book.sheets.push_back({"Ark1", std::move(body)});
+  return book;
+}
+
+TEST(XlsxRowReader, StreamsALargeSheetInOrderWithTheSameRows) {
+  // 5,000 rows are several blocks, more than the reader keeps in flight, so the worker waits for the caller.
+  const std::string bytes = book_with("<sheetData>" + many_rows(5000) + "</sheetData>").bytes();
+  const ReadRows got = read_all(bytes);
+  ASSERT_FALSE(got.error) << got.error->message;
+  EXPECT_EQ(got.mode, XlsxRowReader::Mode::streamed);
+  auto whole = read_xlsx(bytes);
+  ASSERT_TRUE(whole.ok()) << whole.error().message;
+  ASSERT_EQ(got.rows.size(), 5001u);
+  EXPECT_EQ(got.rows, whole->rows);
+  EXPECT_EQ(got.rows[4000], (CsvRow{4001, {"P-4001", "11997.5", "Navn"}}));
+}
+
+TEST(XlsxRowReader, SmallSheetsAreReadOnTheCallingThread) {
+  const std::string bytes = book_with("<sheetData>" + many_rows(10) + "</sheetData>").bytes();
+  const ReadRows got = read_all(bytes, XlsxRowReader::default_threads_from_bytes);
+  ASSERT_FALSE(got.error) << got.error->message;
+  EXPECT_EQ(got.mode, XlsxRowReader::Mode::whole);
+  EXPECT_EQ(got.rows.size(), 11u);
+}
+
+TEST(XlsxRowReader, MergesAfterTheRowsMakeItReadTheWholeSheetFirst) {
+  for (const std::string prefix : {"", "x:"}) {
+    const std::string ns = prefix.empty() ? "" : std::string(" xmlns:x=\"") + veikart::testing::kSpreadsheetMl + "\"";
+    // The merge fills B3 (empty) from B2, which a streamed read would already have handed out.
+    const std::string body = "<" + prefix + "sheetData" + ns + ">" + many_rows(3000) + "</" + prefix + "sheetData>" +
+                             "<" + prefix + "mergeCells" + ns + " count=\"1\"><" + prefix +
+                             "mergeCell ref=\"C2:C3\"/></" + prefix + "mergeCells>";
+    const std::string bytes = book_with(body).bytes();
+    const ReadRows got = read_all(bytes);
+    ASSERT_FALSE(got.error) << got.error->message;
+    EXPECT_EQ(got.mode, XlsxRowReader::Mode::whole_on_worker) << prefix;
+    auto whole = read_xlsx(bytes);
+    ASSERT_TRUE(whole.ok()) << whole.error().message;
+    EXPECT_EQ(got.rows, whole->rows) << prefix;
+    ASSERT_GT(got.rows.size(), 3u);
+    EXPECT_EQ(got.rows[2].cells[2], "ID") << "the merge filled row 3 from row 2 (" << prefix << ")";
+  }
+}
+
+TEST(XlsxRowReader, RowsOutOfOrderMakeItReadTheWholeSheetFirst) {
+  // A row continued after others, a cell whose reference goes back up, and a row element without a number.
+  const std::vector<std::string> tails = {
+      R"(<row r="5"><c r="D5" t="inlineStr"><is><t>later</t></is></c></row>)",
+      R"(<row r="9000"><c r="A7" t="inlineStr"><is><t>up</t></is></c></row>)",
+  };
+  for (const auto& tail : tails) {
+    const std::string bytes = book_with("<sheetData>" + many_rows(3000) + tail + "</sheetData>").bytes();
+    const ReadRows got = read_all(bytes);
+    ASSERT_FALSE(got.error) << got.error->message;
+    EXPECT_EQ(got.mode, XlsxRowReader::Mode::whole_on_worker) << tail;
+    auto whole = read_xlsx(bytes);
+    ASSERT_TRUE(whole.ok()) << whole.error().message;
+    EXPECT_EQ(got.rows, whole->rows) << tail;
+  }
+  // Rows without numbers follow the one before: still in order, still streamed.
+  const std::string numbered_by_position =
+      "<sheetData>" + many_rows(3000) + R"(<row><c><v>1</v></c></row><row><c><v>2</v></c></row>)" + "</sheetData>";
+  const ReadRows in_order = read_all(book_with(numbered_by_position).bytes());
+  ASSERT_FALSE(in_order.error) << in_order.error->message;
+  EXPECT_EQ(in_order.mode, XlsxRowReader::Mode::streamed);
+  ASSERT_EQ(in_order.rows.size(), 3003u);
+  EXPECT_EQ(in_order.rows.back(), (CsvRow{3003, {"2"}}));
+}
+
+TEST(XlsxRowReader, AnErrorLateInTheSheetEndsTheRowsWithTheError) {
+  // Shared string 7 does not exist; it sits in row 2,900, after blocks of rows were handed out.
+  std::string rows = many_rows(3000);
+  const std::string bad = R"(<row r="2900"><c r="A2900" t="s"><v>7</v></c>)";
+  const auto at_row = rows.find(R"(<row r="2900">)");
+  ASSERT_NE(at_row, std::string::npos);
+  rows.replace(at_row, rows.find("</row>", at_row) - at_row, bad);
+  const ReadRows got = read_all(book_with("<sheetData>" + rows + "</sheetData>").bytes());
+  ASSERT_TRUE(got.error);
+  EXPECT_TRUE(contains(got.error->message, "cell A2900: no shared string '7'")) << got.error->message;
+  EXPECT_LT(got.rows.size(), 2900u);
+  // Malformed XML late in the part, too.
+  const ReadRows broken = read_all(book_with("<sheetData>" + many_rows(3000) + "<row r=\"9999\"><c>").bytes());
+  ASSERT_TRUE(broken.error);
+  EXPECT_TRUE(contains(broken.error->message, "xl/worksheets/sheet1.xml")) << broken.error->message;
+}
+
+TEST(XlsxRowReader, ACallerMayStopEarly) {
+  const std::string bytes = book_with("<sheetData>" + many_rows(20000) + "</sheetData>").bytes();
+  std::vector<CsvRow> first;
+  {
+    auto reader = XlsxRowReader::open(bytes, {}, {}, 0);
+    ASSERT_TRUE(reader.ok()) << reader.error().message;
+    for (int i = 0; i < 10; ++i) {
+      const CsvRow* row = (*reader)->next();
+      ASSERT_NE(row, nullptr);
+      first.push_back(*row);
+    }
+  }  // the workers stop with the reader
+  EXPECT_EQ(first[9], (CsvRow{10, {"P-10", "24.5", "ID"}}));
+}
+
+TEST(XlsxRowReader, APartInAnotherEncodingIsReadWhole) {
+  // UTF-16 markup is not for a byte scan; the part is read whole, with the same rows.
+  std::string body = "<sheetData>" + many_rows(50) + "</sheetData>";
+  std::string xml = std::string(R"(<?xml version="1.0" encoding="UTF-16"?><worksheet xmlns=")") +
+                    veikart::testing::kSpreadsheetMl + R"(">)" + body + "</worksheet>";
+  std::string utf16 = "\xFF\xFE";
+  for (char c : xml) {
+    utf16.push_back(c);
+    utf16.push_back('\0');
+  }
+  XlsxBook book = book_with("<sheetData/>");
+  auto parts = book.parts();
+  for (auto& [name, data] : parts) {
+    if (name == "xl/worksheets/sheet1.xml") data = utf16;
+  }
+  const std::string bytes = make_xlsx(parts);
+  const ReadRows got = read_all(bytes);
+  ASSERT_FALSE(got.error) << got.error->message;
+  EXPECT_EQ(got.mode, XlsxRowReader::Mode::whole_on_worker);
+  EXPECT_EQ(got.rows.size(), 51u);
+}
+
 }  // namespace
 }  // namespace veikart::adapters::spreadsheet
