@@ -46,7 +46,15 @@ void log_line(std::string_view level, std::string_view message) {
 
 namespace {
 
-// Reads the source (retrying a failed read with backoff when a monitor is given), then applies the batch as one
+// Waits the monitor's backoff (with jitter) before read attempt `attempt` + 1.
+asio::awaitable<void> wait_before_retry(const SourceMonitor& monitor, int attempt, std::mt19937& rng) {
+  asio::steady_timer wait(co_await asio::this_coro::executor);
+  wait.expires_after(monitor.retry_delay(attempt, std::uniform_real_distribution<double>(0, 1)(rng)));
+  auto [ec] = co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
+  (void)ec;
+}
+
+// Reads the source (retrying a failed read with backoff when a monitor is given) and applies what it read as one
 // ingestion run. `attempts` receives how many reads it took.
 asio::awaitable<IngestReport> pull_and_apply(SourceAdapter& adapter, const SourceEntry& source,
                                              const Reference& reference, Store& store,
@@ -56,21 +64,28 @@ asio::awaitable<IngestReport> pull_and_apply(SourceAdapter& adapter, const Sourc
   const std::string started = now_rfc3339();
   PullContext ctx{reference, std::move(paths), http};
   const SourceInfo info{source.config.name, source.config.type, source.precedence};
-  // Without retries (one-off runs: `veikart ingest`), a blocking adapter reads inside the ingestion
-  // transaction and streams its fragments into it, so a large source is never held whole. Scheduled runs
-  // retry a failed read before applying anything, so they still take the whole batch.
-  if (auto* blocking = dynamic_cast<BlockingSourceAdapter*>(&adapter); blocking != nullptr && monitor == nullptr) {
-    if (attempts) *attempts = 1;
-    co_return ingest_streamed(
-        store, info,
-        [&ctx, blocking](FragmentSink& sink) {
-          ctx.sink = &sink;
-          return blocking->read(ctx);
-        },
-        dry_run, started);
+  // A blocking adapter (files) reads inside the ingestion transaction and streams its fragments into it, so a
+  // large source is never held whole. A failed read rolls its attempt back; a scheduled run waits (outside any
+  // transaction) and tries again, and the run is recorded once, with the last attempt's outcome.
+  std::mt19937 rng(std::random_device{}());
+  if (auto* blocking = dynamic_cast<BlockingSourceAdapter*>(&adapter); blocking != nullptr) {
+    StreamedRun run(store, info, dry_run, started);
+    IngestReport report;
+    for (int attempt = 1;; ++attempt) {
+      report = run.attempt([&ctx, blocking](FragmentSink& sink) {
+        ctx.sink = &sink;
+        auto read = blocking->read(ctx);
+        ctx.sink = nullptr;
+        return read;
+      });
+      if (attempts) *attempts = attempt;
+      if (!report.read_failed || monitor == nullptr || attempt > monitor->policy().retries || (stopping && *stopping))
+        break;
+      co_await wait_before_retry(*monitor, attempt, rng);
+    }
+    co_return run.finish(std::move(report));
   }
   Expected<Batch> batch = Error{"not read"};
-  std::mt19937 rng(std::random_device{}());
   for (int attempt = 1;; ++attempt) {
     try {
       batch = co_await adapter.pull(ctx);
@@ -80,10 +95,7 @@ asio::awaitable<IngestReport> pull_and_apply(SourceAdapter& adapter, const Sourc
     }
     if (attempts) *attempts = attempt;
     if (batch.ok() || monitor == nullptr || attempt > monitor->policy().retries || (stopping && *stopping)) break;
-    asio::steady_timer wait(co_await asio::this_coro::executor);
-    wait.expires_after(monitor->retry_delay(attempt, std::uniform_real_distribution<double>(0, 1)(rng)));
-    auto [ec] = co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
-    (void)ec;
+    co_await wait_before_retry(*monitor, attempt, rng);
   }
   co_return ingest_batch(store, info, batch, dry_run, started);
 }

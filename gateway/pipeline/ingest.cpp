@@ -252,15 +252,20 @@ IngestReport ingest_batch(Store& store, const SourceInfo& source, const Expected
   return report;
 }
 
-IngestReport ingest_streamed(Store& store, const SourceInfo& source, const StreamingRead& read, bool dry_run,
-                             const std::string& started_at, const std::string& origin) {
-  IngestReport report;
-  report.source = source.name;
-  std::int64_t run_id = 0;
-  if (!dry_run) run_id = store.begin_run(source.name, started_at);
+StreamedRun::StreamedRun(Store& store, SourceInfo source, bool dry_run, std::string started_at, std::string origin)
+    : store_(store),
+      source_(std::move(source)),
+      dry_run_(dry_run),
+      started_at_(std::move(started_at)),
+      origin_(std::move(origin)) {
+  if (!dry_run_) run_id_ = store_.begin_run(source_.name, started_at_);
+}
 
-  store.write([&](StoreTransaction& txn) {
-    Applier applier(txn, source, origin, dry_run, report);
+IngestReport StreamedRun::attempt(const StreamingRead& read) {
+  IngestReport report;
+  report.source = source_.name;
+  store_.write([&](StoreTransaction& txn) {
+    Applier applier(txn, source_, origin_, dry_run_, report);
     FragmentSink sink = [&](Fragment&& f) { applier.apply(f); };
     Expected<Batch> batch = Error{"not read"};
     try {
@@ -269,9 +274,9 @@ IngestReport ingest_streamed(Store& store, const SourceInfo& source, const Strea
       batch = Error{std::string("adapter failed unexpectedly: ") + e.what()};
     }
     if (!batch) {
-      // Nothing of a failed read is kept: the transaction rolls back and the run is recorded as failed.
+      // Nothing of a failed read is kept: the transaction rolls back.
       report = IngestReport{};
-      report.source = source.name;
+      report.source = source_.name;
       report.read_failed = true;
       report.error = batch.error().message;
       return false;
@@ -281,10 +286,20 @@ IngestReport ingest_streamed(Store& store, const SourceInfo& source, const Strea
     report.rejected.insert(report.rejected.begin(), batch->rejected.begin(), batch->rejected.end());
     report.warnings.insert(report.warnings.begin(), batch->warnings.begin(), batch->warnings.end());
     applier.finish(*batch);
-    return !dry_run;
+    return !dry_run_;
   });
-  if (!dry_run) record_run(store, run_id, source, started_at, report);
   return report;
+}
+
+IngestReport StreamedRun::finish(IngestReport report) {
+  if (!dry_run_) record_run(store_, run_id_, source_, started_at_, report);
+  return report;
+}
+
+IngestReport ingest_streamed(Store& store, const SourceInfo& source, const StreamingRead& read, bool dry_run,
+                             const std::string& started_at, const std::string& origin) {
+  StreamedRun run(store, source, dry_run, started_at, origin);
+  return run.finish(run.attempt(read));
 }
 
 Json report_to_json(const IngestReport& report, bool with_items) {

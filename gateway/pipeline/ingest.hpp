@@ -48,6 +48,25 @@ using StreamingRead = std::function<Expected<Batch>(FragmentSink& sink)>;
 IngestReport ingest_streamed(Store& store, const SourceInfo& source, const StreamingRead& read, bool dry_run,
                              const std::string& started_at, const std::string& origin = "pull");
 
+/// A streamed run that may take several reads, as a scheduled run retrying a failed read does: the run is
+/// recorded as started once, each attempt reads and applies in its own write transaction (a failed read rolls
+/// back and records nothing), and finish() records the last attempt's report. Waiting between attempts happens
+/// outside any transaction, so a retry's backoff never holds the writer.
+class StreamedRun {
+ public:
+  StreamedRun(Store& store, SourceInfo source, bool dry_run, std::string started_at, std::string origin = "pull");
+  IngestReport attempt(const StreamingRead& read);
+  IngestReport finish(IngestReport report);
+
+ private:
+  Store& store_;
+  SourceInfo source_;
+  bool dry_run_;
+  std::string started_at_;
+  std::string origin_;
+  std::int64_t run_id_ = 0;
+};
+
 /// The report as the `veikart ingest` command prints it.
 Json report_to_json(const IngestReport& report, bool with_items);
 

@@ -238,6 +238,34 @@ TEST_F(IngestTest, StreamedReadThatFailsMidwayKeepsNothingOfIt) {
   EXPECT_EQ(store_->sequence(), seq);
 }
 
+TEST_F(IngestTest, StreamedRunRetriesAFailedReadAndRecordsOneRun) {
+  // A scheduled run: the first read streams a fragment and then fails; the second succeeds.
+  StreamedRun run(*store_, source_, false, now_rfc3339());
+  const auto first = run.attempt([](FragmentSink& sink) -> Expected<Batch> {
+    sink(fragment("digi-agder:9", fragment_fields("Half-read")));
+    return Error{"the file was being written"};
+  });
+  EXPECT_TRUE(first.read_failed);
+  EXPECT_FALSE(store_->item("digi-agder:9")) << "a failed attempt keeps nothing";
+  const auto second = run.attempt([](FragmentSink& sink) -> Expected<Batch> {
+    sink(fragment("digi-agder:1", fragment_fields("One")));
+    Batch rest;
+    rest.warnings.push_back({"row 3", "skipped a row with one cell only: 'x'"});
+    return rest;
+  });
+  EXPECT_FALSE(second.read_failed);
+  EXPECT_EQ(second.accepted, 1);
+  const auto report = run.finish(second);
+  EXPECT_EQ(report.run.status, "ok");
+  const auto runs = store_->runs("agder", 5);
+  ASSERT_EQ(runs.size(), 1u) << "one run however many attempts";
+  EXPECT_EQ(runs[0].status, "ok");
+  EXPECT_EQ(runs[0].accepted, 1);
+  ASSERT_EQ(runs[0].warnings.size(), 1u);
+  EXPECT_TRUE(store_->item("digi-agder:1"));
+  EXPECT_FALSE(store_->item("digi-agder:9"));
+}
+
 TEST_F(IngestTest, ChangeThatMakesItsItemInvalidRestoresTheStoredVersion) {
   Batch good;
   good.fragments.push_back(fragment("digi-agder:1", fragment_fields("One")));
