@@ -15,6 +15,7 @@
 #include "gateway/api/push.hpp"
 #include "gateway/api/stream.hpp"
 #include "gateway/api/subscriptions_api.hpp"
+#include "gateway/core/crypto.hpp"
 #include "gateway/core/system_record.hpp"
 #include "gateway/core/text.hpp"
 #include "gateway/feeds/feeds.hpp"

@@ -1,7 +1,5 @@
 #include "gateway/api/push.hpp"
 
-#include <openssl/rand.h>
-
 #include <chrono>
 #include <cstdio>
 #include <stdexcept>
@@ -95,20 +93,6 @@ bool valid_idempotency_key(std::string_view key) {
 }
 
 }  // namespace
-
-std::string new_request_id() {
-  std::array<unsigned char, 16> random{};
-  if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) {
-    throw std::runtime_error("no randomness available for a request id");
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (const unsigned char b : random) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
-}
 
 PushRoutes::PushRoutes(const ApiContext& ctx, const Authenticator& auth)
     : ctx_(ctx), auth_(auth), limiter_(ctx.config.limits.rate.per_second, ctx.config.limits.rate.burst) {

@@ -20,9 +20,6 @@ namespace veikart {
 
 using RouteResult = std::pair<std::string, HttpResponse>;  // route template (for metrics, audit) and response
 
-/// A new request id: 32 random hex digits.
-std::string new_request_id();
-
 class PushRoutes {
  public:
   PushRoutes(const ApiContext& ctx, const Authenticator& auth);

@@ -17,6 +17,17 @@ std::string random_bytes(std::size_t n) {
   return out;
 }
 
+std::string new_request_id() {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (const char c : random_bytes(16)) {
+    const auto b = static_cast<unsigned char>(c);
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+  return out;
+}
+
 std::string hmac_sha256(std::string_view key, std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;

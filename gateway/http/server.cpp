@@ -22,6 +22,7 @@
 #include <cstdio>
 
 #include "gateway/api/metrics.hpp"
+#include "gateway/core/crypto.hpp"
 
 namespace veikart {
 
@@ -124,6 +125,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     if (tls) res.set(http::field::strict_transport_security, kHsts);
     res.set(http::field::content_type, "application/problem+json");
     res.set(http::field::connection, "close");
+    res.set("X-Request-Id", new_request_id());  // like every answer the API writes
     res.body() = plain_problem(status, title, detail);
     res.prepare_payload();
     beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(5));

@@ -84,6 +84,7 @@ TEST_F(ServerTest, OversizedHeadersGet431) {
   const std::string raw = c.read_all();
   EXPECT_EQ(status_of(raw), 431) << raw.substr(0, 200);
   EXPECT_NE(raw.find("application/problem+json"), std::string::npos);
+  EXPECT_NE(raw.find("X-Request-Id: "), std::string::npos) << "answers the server writes itself carry an id too";
 }
 
 TEST_F(ServerTest, OversizedBodyGets413) {
@@ -94,6 +95,7 @@ TEST_F(ServerTest, OversizedBodyGets413) {
   const std::string raw = c.read_all();
   EXPECT_EQ(status_of(raw), 413) << raw.substr(0, 200);
   EXPECT_NE(body_of(raw).find("\"status\":413"), std::string::npos);
+  EXPECT_NE(raw.find("X-Request-Id: "), std::string::npos);
 }
 
 TEST_F(ServerTest, MalformedRequestGets400) {
