@@ -244,44 +244,55 @@ struct Api::Impl {
   HttpResponse sources() {
     Json list = Json::array();
     for (const auto& s : ctx.config.sources) {
-      auto runs = ctx.store.runs(s.config.name, 10);
-      auto good = ctx.store.last_good_run(s.config.name);
-      Json runs_json = Json::array();
-      for (const auto& r : runs) runs_json.push_back(run_to_json(r));
-      Json entry = {{"name", s.config.name},
-                    {"type", s.config.type},
-                    {"interval_seconds", s.interval.count()},
-                    {"precedence", s.precedence},
-                    {"status", runs.empty() ? "never_run" : runs.front().status},
-                    {"last_success", good ? Json(good->finished_at) : Json()},
-                    {"last_run", runs.empty() ? Json() : runs_json.front()},
-                    {"runs", runs_json}};
-      // What the running scheduler knows: ok, degraded (rejected records), stale (failing, last good data still
-      // served), failing (circuit open); without a scheduler (tests, tools) it follows the last run.
-      if (ctx.monitor != nullptr) {
-        const SourceStatus st = ctx.monitor->status(s.config.name);
-        entry["state"] = st.state;
-        entry["circuit"] = circuit_name(st.circuit);
-        entry["consecutive_failures"] = st.consecutive_failures;
-        entry["last_error"] = st.last_error ? Json(*st.last_error) : Json();
-        entry["next_run"] = st.next_run ? Json(*st.next_run) : Json();
-      } else {
-        const std::string last = runs.empty() ? "" : runs.front().status;
-        entry["state"] = last.empty()        ? "pending"
-                         : last == "ok"      ? "ok"
-                         : last == "partial" ? "degraded"
-                         : good              ? "stale"
-                                             : "failing";
-        entry["circuit"] = "closed";
-        entry["consecutive_failures"] = 0;
-        entry["last_error"] = !runs.empty() && last == "failed" && !runs.front().errors.empty()
-                                  ? Json(runs.front().errors.front().reason)
-                                  : Json();
-        entry["next_run"] = nullptr;
-      }
-      list.push_back(std::move(entry));
+      list.push_back(describe_source(s.config.name, s.config.type, s.interval.count(), s.precedence, true));
+    }
+    // The built-in source of pushed KS schedules, once something was pushed to it.
+    if (ctx.config.source(kSchedulesSource) == nullptr && !ctx.store.runs(kSchedulesSource, 1).empty()) {
+      list.push_back(describe_source(kSchedulesSource, kSchedulesSource, Json(), kSchedulesPrecedence, false));
     }
     return json_response({{"sources", list}});
+  }
+
+  /// One entry of /v1/sources. `interval` is null for a source that is only pushed to; `scheduled` says whether
+  /// the scheduler (when running) knows the source.
+  Json describe_source(const std::string& name, const std::string& type, Json interval, int precedence,
+                       bool scheduled) {
+    auto runs = ctx.store.runs(name, 10);
+    auto good = ctx.store.last_good_run(name);
+    Json runs_json = Json::array();
+    for (const auto& r : runs) runs_json.push_back(run_to_json(r));
+    Json entry = {{"name", name},
+                  {"type", type},
+                  {"interval_seconds", std::move(interval)},
+                  {"precedence", precedence},
+                  {"status", runs.empty() ? "never_run" : runs.front().status},
+                  {"last_success", good ? Json(good->finished_at) : Json()},
+                  {"last_run", runs.empty() ? Json() : runs_json.front()},
+                  {"runs", runs_json}};
+    // What the running scheduler knows: ok, degraded (rejected records), stale (failing, last good data still
+    // served), failing (circuit open); without a scheduler (tests, tools, pushed sources) it follows the last run.
+    if (ctx.monitor != nullptr && scheduled) {
+      const SourceStatus st = ctx.monitor->status(name);
+      entry["state"] = st.state;
+      entry["circuit"] = circuit_name(st.circuit);
+      entry["consecutive_failures"] = st.consecutive_failures;
+      entry["last_error"] = st.last_error ? Json(*st.last_error) : Json();
+      entry["next_run"] = st.next_run ? Json(*st.next_run) : Json();
+    } else {
+      const std::string last = runs.empty() ? "" : runs.front().status;
+      entry["state"] = last.empty()        ? "pending"
+                       : last == "ok"      ? "ok"
+                       : last == "partial" ? "degraded"
+                       : good              ? "stale"
+                                           : "failing";
+      entry["circuit"] = "closed";
+      entry["consecutive_failures"] = 0;
+      entry["last_error"] = !runs.empty() && last == "failed" && !runs.front().errors.empty()
+                                ? Json(runs.front().errors.front().reason)
+                                : Json();
+      entry["next_run"] = nullptr;
+    }
+    return entry;
   }
 
   // GET /v1/roadmap.{atom,ics,csv}: every matching item (no paging) in a format people's own tools read.

@@ -12,8 +12,6 @@
 namespace veikart {
 namespace {
 
-constexpr const char* kSchedulesSource = "ks-schedules";
-constexpr int kSchedulesPrecedence = 50;
 constexpr int kDefaultAuditLimit = 100;
 constexpr int kMaxAuditLimit = 1000;
 

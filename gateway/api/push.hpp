@@ -18,7 +18,12 @@
 
 namespace veikart {
 
-using RouteResult = std::pair<std::string, HttpResponse>;  // route template (for metrics, audit) and response
+using RouteResult = std::pair<std::string, HttpResponse>;
+
+/// The source that pushed KS rollout schedules (POST /v1/schedules) go to unless the config declares one of
+/// that name, and its precedence.
+inline constexpr const char* kSchedulesSource = "ks-schedules";
+inline constexpr int kSchedulesPrecedence = 50;  // route template (for metrics, audit) and response
 
 class PushRoutes {
  public:

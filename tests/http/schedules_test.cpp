@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "push_test_support.hpp"
 
 namespace veikart {
@@ -43,6 +45,31 @@ TEST(Schedules, ItemsEnterTheFeedWithProvenance) {
   // Pushing the same items again changes nothing.
   r = api.send("POST", "/v1/schedules", api.keys.publisher.key, body.dump());
   EXPECT_EQ(Json::parse(r.body)["unchanged"], 2);
+}
+
+TEST(Schedules, TheBuiltInSourceIsListedOnceSomethingWasPushed) {
+  PushApi api;
+  auto names = [&] {
+    std::vector<std::string> out;
+    for (const auto& s : Json::parse(api.send("GET", "/v1/sources", "").body)["sources"]) out.push_back(s["name"]);
+    return out;
+  };
+  const auto before = names();
+  EXPECT_EQ(std::count(before.begin(), before.end(), "ks-schedules"), 0);
+  ASSERT_EQ(api.send("POST", "/v1/schedules", api.keys.publisher.key, Json({{"items", {schedule_item("ks:a")}}}).dump())
+                .status,
+            200);
+  const Json sources = Json::parse(api.send("GET", "/v1/sources", "").body)["sources"];
+  const Json* found = nullptr;
+  for (const auto& s : sources) {
+    if (s["name"] == "ks-schedules") found = &s;
+  }
+  ASSERT_NE(found, nullptr) << sources.dump();
+  EXPECT_EQ((*found)["type"], "ks-schedules");
+  EXPECT_TRUE((*found)["interval_seconds"].is_null());
+  EXPECT_EQ((*found)["status"], "ok");
+  EXPECT_EQ((*found)["state"], "ok");
+  EXPECT_EQ((*found)["last_run"]["accepted"], 1);
 }
 
 TEST(Schedules, BadItemsAreNamedByPointer) {
