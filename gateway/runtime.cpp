@@ -46,21 +46,27 @@ void log_line(std::string_view level, std::string_view message) {
 
 namespace {
 
-// Waits the monitor's backoff (with jitter) before read attempt `attempt` + 1.
-asio::awaitable<void> wait_before_retry(const SourceMonitor& monitor, int attempt, std::mt19937& rng) {
+// Waits before read attempt `attempt` + 1: the monitor's backoff with jitter, or longer when the upstream's
+// Retry-After asks for it. False when the upstream asks for longer than a run retries: the run ends failed.
+asio::awaitable<bool> wait_before_retry(const SourceMonitor& monitor, int attempt, std::mt19937& rng,
+                                        std::optional<std::chrono::seconds> retry_after) {
+  const auto delay = monitor.retry_wait(attempt, std::uniform_real_distribution<double>(0, 1)(rng), retry_after);
+  if (!delay) co_return false;
   asio::steady_timer wait(co_await asio::this_coro::executor);
-  wait.expires_after(monitor.retry_delay(attempt, std::uniform_real_distribution<double>(0, 1)(rng)));
+  wait.expires_after(*delay);
   auto [ec] = co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
   (void)ec;
+  co_return true;
 }
 
 // Reads the source (retrying a failed read with backoff when a monitor is given) and applies what it read as one
-// ingestion run. `attempts` receives how many reads it took.
+// ingestion run. `attempts` receives how many reads it took, `retry_after` the last failed read's Retry-After.
 asio::awaitable<IngestReport> pull_and_apply(SourceAdapter& adapter, const SourceEntry& source,
                                              const Reference& reference, Store& store,
                                              std::vector<std::filesystem::path> paths, bool dry_run,
                                              const SourceMonitor* monitor, int* attempts,
-                                             const std::atomic<bool>* stopping, HttpFetcher* http) {
+                                             const std::atomic<bool>* stopping, HttpFetcher* http,
+                                             std::optional<std::chrono::seconds>* retry_after = nullptr) {
   const std::string started = now_rfc3339();
   PullContext ctx{reference, std::move(paths), http};
   const SourceInfo info{source.config.name, source.config.type, source.precedence};
@@ -81,7 +87,7 @@ asio::awaitable<IngestReport> pull_and_apply(SourceAdapter& adapter, const Sourc
       if (attempts) *attempts = attempt;
       if (!report.read_failed || monitor == nullptr || attempt > monitor->policy().retries || (stopping && *stopping))
         break;
-      co_await wait_before_retry(*monitor, attempt, rng);
+      if (!co_await wait_before_retry(*monitor, attempt, rng, std::nullopt)) break;
     }
     co_return run.finish(std::move(report));
   }
@@ -94,8 +100,9 @@ asio::awaitable<IngestReport> pull_and_apply(SourceAdapter& adapter, const Sourc
       batch = Error{std::string("adapter failed unexpectedly: ") + e.what()};
     }
     if (attempts) *attempts = attempt;
+    if (!batch.ok() && retry_after) *retry_after = batch.error().retry_after;
     if (batch.ok() || monitor == nullptr || attempt > monitor->policy().retries || (stopping && *stopping)) break;
-    co_await wait_before_retry(*monitor, attempt, rng);
+    if (!co_await wait_before_retry(*monitor, attempt, rng, batch.error().retry_after)) break;
   }
   co_return ingest_batch(store, info, batch, dry_run, started);
 }
@@ -167,12 +174,17 @@ asio::awaitable<void> run_source(Running* state, const SourceEntry* source, Sour
   ++state->runs_in_flight;
   const auto t0 = std::chrono::steady_clock::now();
   int attempts = 0;
+  std::optional<std::chrono::seconds> retry_after;
   IngestReport report = co_await asio::co_spawn(
       state->blocking,
       pull_and_apply(*adapter, *source, state->reference, state->store, {}, false, &state->monitor, &attempts,
-                     &state->stopping, state->http.at(source).get()),
+                     &state->stopping, state->http.at(source).get(), &retry_after),
       asio::use_awaitable);
   --state->runs_in_flight;
+  // An upstream that asked for a pause (429 or 503 with Retry-After) is not read again on schedule before then.
+  if (report.read_failed && retry_after) {
+    state->monitor.hold_until(source->config.name, std::chrono::system_clock::now() + *retry_after);
+  }
   state->monitor.record(source->config.name, !report.read_failed, !report.rejected.empty(), report.error, attempts,
                         std::chrono::system_clock::now());
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -205,7 +217,13 @@ asio::awaitable<void> source_loop(Running* state, std::size_t index, const Sourc
       forced = state->forced[index].exchange(false);
     }
     if (state->stopping) break;
-    // An open circuit skips scheduled runs until its time is up; a run asked for by an operator always goes.
+    // An upstream's Retry-After and an open circuit skip scheduled runs until their time is up; a run asked for by
+    // an operator always goes.
+    if (auto until = state->monitor.held_until(name, std::chrono::system_clock::now()); until && !forced) {
+      log_line("info", "source " + name + ": the upstream asked not to be read before " + to_rfc3339(*until) +
+                           " (Retry-After), run skipped");
+      continue;
+    }
     if (!forced && !state->monitor.should_run(name, std::chrono::system_clock::now())) {
       log_line("info", "source " + name + ": circuit open, run skipped");
       continue;

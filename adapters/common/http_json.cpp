@@ -38,7 +38,11 @@ std::string describe_status(const FetchResponse& response, std::string_view url)
 
 Expected<Json> json_body(const FetchResponse& response, std::string_view url,
                          const std::vector<std::string>& also_accepted) {
-  if (response.status != 200) return Error{describe_status(response, url), response.status};
+  if (response.status != 200) {
+    Error error{describe_status(response, url), response.status};
+    error.retry_after = parse_retry_after(response.header("retry-after"), std::chrono::system_clock::now());
+    return error;
+  }
   const std::string raw_type = response.header("content-type");
   std::string type = lower(raw_type.substr(0, raw_type.find(';')));
   type.erase(std::remove_if(type.begin(), type.end(), [](unsigned char c) { return std::isspace(c); }), type.end());

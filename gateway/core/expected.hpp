@@ -1,6 +1,8 @@
 #pragma once
 /// @brief A value or an error message: how data-plane failures travel (no exceptions on the data path).
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -10,6 +12,8 @@ namespace veikart {
 struct Error {
   std::string message;
   int status = 0;  // optional numeric detail, e.g. an upstream HTTP status
+  /// How long an upstream asked to be left alone (its Retry-After), when it said so.
+  std::optional<std::chrono::seconds> retry_after = std::nullopt;
 };
 
 template <class T>

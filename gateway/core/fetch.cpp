@@ -5,6 +5,8 @@
 #include <boost/asio/ip/address.hpp>
 #include <cctype>
 #include <cstdint>
+#include <ctime>
+#include <string>
 
 namespace veikart {
 
@@ -149,6 +151,22 @@ bool is_public_address(std::string_view address) {
   boost::system::error_code ec;
   const auto parsed = boost::asio::ip::make_address(std::string(address), ec);
   return !ec && public_address(parsed);
+}
+
+std::optional<std::chrono::seconds> parse_retry_after(std::string_view value,
+                                                      std::chrono::system_clock::time_point now) {
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  if (value.empty()) return std::nullopt;
+  if (value.size() <= 9 && std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::chrono::seconds(std::stoll(std::string(value)));
+  }
+  std::tm tm{};  // IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT"
+  const std::string text(value);
+  const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (end == nullptr || *end != '\0') return std::nullopt;
+  const auto at = std::chrono::system_clock::from_time_t(timegm(&tm));
+  return at <= now ? std::chrono::seconds(0) : std::chrono::duration_cast<std::chrono::seconds>(at - now);
 }
 
 }  // namespace veikart

@@ -4,6 +4,7 @@
 /// include Beast and tests can point them at fake upstreams.
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -36,6 +37,10 @@ struct FetchResponse {
   /// The first header with this name (case-insensitive), or empty.
   std::string header(std::string_view name) const;
 };
+
+/// Seconds to wait from a Retry-After value (delta-seconds or an IMF-fixdate); nullopt when unreadable.
+std::optional<std::chrono::seconds> parse_retry_after(std::string_view value,
+                                                      std::chrono::system_clock::time_point now);
 
 /// Sends HTTP requests. A response with any status is a value; an error means no complete response was had:
 /// the URL or address was refused, DNS, connect, TLS, a timeout, a body over the size cap, a malformed

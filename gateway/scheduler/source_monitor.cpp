@@ -80,4 +80,26 @@ std::chrono::milliseconds SourceMonitor::retry_delay(int attempt, double unit) c
   return std::chrono::milliseconds(static_cast<long long>(static_cast<double>(capped) * factor));
 }
 
+std::optional<std::chrono::milliseconds> SourceMonitor::retry_wait(
+    int attempt, double unit, std::optional<std::chrono::seconds> retry_after) const {
+  const auto delay = retry_delay(attempt, unit);
+  if (!retry_after) return delay;
+  if (*retry_after > policy_.max_backoff) return std::nullopt;
+  return std::max<std::chrono::milliseconds>(delay, *retry_after);
+}
+
+void SourceMonitor::hold_until(const std::string& source, Clock::time_point until) {
+  std::lock_guard lock(mutex_);
+  auto& e = entries_[source];
+  e.hold_until = std::max(e.hold_until, until);
+}
+
+std::optional<SourceMonitor::Clock::time_point> SourceMonitor::held_until(const std::string& source,
+                                                                          Clock::time_point now) const {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(source);
+  if (it == entries_.end() || it->second.hold_until <= now) return std::nullopt;
+  return it->second.hold_until;
+}
+
 }  // namespace veikart

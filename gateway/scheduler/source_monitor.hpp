@@ -51,11 +51,21 @@ class SourceMonitor {
   /// The delay before retry number `attempt` (1-based): backoff × 2^(attempt-1), capped, times a jitter factor
   /// in [0.5, 1.0] given by `unit` in [0, 1].
   std::chrono::milliseconds retry_delay(int attempt, double unit) const;
+  /// The same, honouring an upstream's Retry-After: never sooner than it asks, and nullopt (no retry within this
+  /// run) when it asks for longer than the policy's longest backoff.
+  std::optional<std::chrono::milliseconds> retry_wait(int attempt, double unit,
+                                                      std::optional<std::chrono::seconds> retry_after) const;
+
+  /// An upstream asked (Retry-After) not to be read again before `until`: scheduled runs skip until then.
+  void hold_until(const std::string& source, Clock::time_point until);
+  /// When scheduled runs of the source are held back at `now`, until when.
+  std::optional<Clock::time_point> held_until(const std::string& source, Clock::time_point now) const;
 
  private:
   struct Entry {
     SourceStatus status;
     Clock::time_point opened_at{};
+    Clock::time_point hold_until{};
   };
   SchedulerPolicy policy_;
   mutable std::mutex mutex_;

@@ -75,21 +75,6 @@ std::string change_event_body(const Change& change) {
   return body.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-std::optional<std::chrono::seconds> parse_retry_after(std::string_view value, SystemClock::time_point now) {
-  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
-  if (value.empty()) return std::nullopt;
-  if (value.size() <= 9 && std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return std::chrono::seconds(std::stoll(std::string(value)));
-  }
-  std::tm tm{};  // IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT"
-  const std::string text(value);
-  const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  if (end == nullptr || *end != '\0') return std::nullopt;
-  const auto at = SystemClock::from_time_t(timegm(&tm));
-  return at <= now ? std::chrono::seconds(0) : std::chrono::duration_cast<std::chrono::seconds>(at - now);
-}
-
 RoadmapQuery filters_to_query(const Json& filters) {
   RoadmapQuery q;
   q.networks = string_list(filters, "network");

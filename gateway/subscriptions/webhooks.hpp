@@ -42,10 +42,6 @@ std::string webhook_signature(std::string_view secret, std::string_view id, std:
 /// The JSON body of a change event: {"type": "roadmap.upsert"|"roadmap.delete", "timestamp", "data": change}.
 std::string change_event_body(const Change& change);
 
-/// Seconds to wait from a Retry-After value (delta-seconds or an HTTP date); nullopt when unreadable.
-std::optional<std::chrono::seconds> parse_retry_after(std::string_view value,
-                                                      std::chrono::system_clock::time_point now);
-
 /// The roadmap filters a subscription stores ({"network": [...], "from": "2026-01-01", ...}) as a query.
 RoadmapQuery filters_to_query(const Json& filters);
 

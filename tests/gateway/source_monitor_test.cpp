@@ -67,5 +67,22 @@ TEST(SourceMonitor, RetryDelaysGrowExponentiallyWithJitterAndACap) {
   EXPECT_EQ(to_rfc3339(Clock::time_point{}), "1970-01-01T00:00:00Z");
 }
 
+TEST(SourceMonitor, AnUpstreamsRetryAfterLengthensTheWaitOrEndsTheRetries) {
+  SourceMonitor m(policy());  // backoff 1 s, at most 5 s
+  EXPECT_EQ(m.retry_wait(1, 1.0, std::nullopt), 1000ms);
+  EXPECT_EQ(m.retry_wait(1, 1.0, std::chrono::seconds(3)), 3000ms);         // never sooner than asked
+  EXPECT_EQ(m.retry_wait(3, 1.0, std::chrono::seconds(2)), 4000ms);         // nor sooner than the backoff
+  EXPECT_EQ(m.retry_wait(1, 1.0, std::chrono::seconds(60)), std::nullopt);  // longer than a run waits
+
+  const auto now = Clock::now();
+  EXPECT_FALSE(m.held_until("s", now));
+  m.hold_until("s", now + std::chrono::seconds(60));
+  m.hold_until("s", now + std::chrono::seconds(10));  // an earlier hold does not shorten a later one
+  ASSERT_TRUE(m.held_until("s", now));
+  EXPECT_EQ(*m.held_until("s", now), now + std::chrono::seconds(60));
+  EXPECT_FALSE(m.held_until("s", now + std::chrono::seconds(61)));
+  EXPECT_FALSE(m.held_until("other", now));
+}
+
 }  // namespace
 }  // namespace veikart
