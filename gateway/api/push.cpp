@@ -476,10 +476,21 @@ void PushRoutes::record(const HttpRequest& req, const std::string& request_id, c
   }
   try {
     ctx_.push_store->append_audit(e);
+    prune_audit();
   } catch (const std::exception& ex) {
     std::fprintf(stderr, "veikart: audit entry for %s %s not written: %s\n", req.method.c_str(), req.path.c_str(),
                  ex.what());
   }
+}
+
+void PushRoutes::prune_audit() {
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(prune_mutex_);
+    if (last_audit_prune_ && now - *last_audit_prune_ < std::chrono::hours(1)) return;
+    last_audit_prune_ = now;
+  }
+  ctx_.push_store->prune_audit(to_rfc3339(std::chrono::system_clock::now() - ctx_.config.audit_retention));
 }
 
 }  // namespace veikart

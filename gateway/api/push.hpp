@@ -3,6 +3,7 @@
 /// sources, what runs in a municipality, the audit log; and the guards around every request — request ids,
 /// rate limits, Idempotency-Key replay and audit entries.
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -50,6 +51,8 @@ class PushRoutes {
   HttpResponse audit(const HttpRequest& req);
   RouteResult idempotent(const HttpRequest& req, const Identity& id, const std::string& key,
                          const std::function<RouteResult()>& next);
+  /// Deletes audit entries older than the configured retention, at most once an hour.
+  void prune_audit();
 
   const ApiContext& ctx_;
   const Authenticator& auth_;
@@ -62,6 +65,8 @@ class PushRoutes {
   std::mutex inflight_mutex_;
   std::set<std::string> inflight_;  // idempotency keys being handled in this process
   std::mutex inventory_mutex_;      // one inventory write at a time (replace and upsert read-check-write)
+  std::mutex prune_mutex_;
+  std::optional<std::chrono::steady_clock::time_point> last_audit_prune_;
 };
 
 }  // namespace veikart

@@ -275,6 +275,9 @@ ConfigResult load_config(const std::filesystem::path& file, const AdapterRegistr
   if (doc.contains("idempotency_retention") && doc["idempotency_retention"].is_string()) {
     if (auto d = parse_duration(doc["idempotency_retention"].get<std::string>())) cfg.idempotency_retention = *d;
   }
+  if (doc.contains("audit_retention") && doc["audit_retention"].is_string()) {
+    if (auto d = parse_duration(doc["audit_retention"].get<std::string>())) cfg.audit_retention = *d;
+  }
   if (doc.value("feed_access", "public") == "readers") cfg.feed_access = GatewayConfig::FeedAccess::readers;
   if (doc.contains("clients") && doc["clients"].is_array()) {
     std::set<std::string> client_names;

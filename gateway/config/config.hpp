@@ -64,6 +64,8 @@ struct GatewayConfig {
   WebhookSettings webhooks;  // the `subscriptions:` block
   /// How long the first answer to an Idempotency-Key is kept.
   std::chrono::seconds idempotency_retention{24 * 3600};
+  /// How long audit log entries are kept (pruned hourly).
+  std::chrono::seconds audit_retention{400 * 24 * 3600};
 
   const SourceEntry* source(std::string_view name) const;
 };

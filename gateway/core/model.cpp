@@ -578,13 +578,15 @@ std::string sha256_hex(std::string_view bytes) {
   return out;
 }
 
-std::string now_rfc3339() {
-  std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+std::string to_rfc3339(std::chrono::system_clock::time_point t) {
+  std::time_t tt = std::chrono::system_clock::to_time_t(t);
   std::tm utc{};
-  gmtime_r(&t, &utc);
+  gmtime_r(&tt, &utc);
   std::array<char, 32> buf{};
   std::strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%SZ", &utc);
   return buf.data();
 }
+
+std::string now_rfc3339() { return to_rfc3339(std::chrono::system_clock::now()); }
 
 }  // namespace veikart

@@ -1,6 +1,7 @@
 #pragma once
 /// @brief The canonical roadmap model (docs: ../shared/design/model.md) with JSON round-trip.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -270,5 +271,7 @@ std::string sha256_hex(std::string_view bytes);
 
 /// Current UTC time as RFC 3339 with second precision, e.g. 2026-11-22T10:00:00Z.
 std::string now_rfc3339();
+/// A time as RFC 3339 in UTC with second precision.
+std::string to_rfc3339(std::chrono::system_clock::time_point t);
 
 }  // namespace veikart

@@ -5,15 +5,6 @@
 
 namespace veikart {
 
-std::string to_rfc3339(std::chrono::system_clock::time_point t) {
-  const std::time_t tt = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 std::string circuit_name(Circuit c) {
   switch (c) {
     case Circuit::closed:

@@ -72,7 +72,6 @@ class SourceMonitor {
   std::map<std::string, Entry> entries_;
 };
 
-std::string to_rfc3339(std::chrono::system_clock::time_point t);
 std::string circuit_name(Circuit c);
 
 }  // namespace veikart

@@ -63,6 +63,8 @@ class PushStore {
   virtual void append_audit(const AuditEntry& entry) = 0;
   /// Newest first: entries with id < before (all when 0), at most `limit`.
   virtual std::vector<AuditEntry> audit(std::int64_t before, int limit) = 0;
+  /// Deletes entries written before `before` (RFC 3339); returns how many.
+  virtual int prune_audit(const std::string& before) = 0;
 };
 
 /// Opens the push tables in `dir`/veikart.sqlite (the roadmap store's file), creating them when needed.

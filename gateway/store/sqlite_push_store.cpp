@@ -49,6 +49,7 @@ CREATE TABLE IF NOT EXISTS audit(
   accepted INTEGER,
   rejected INTEGER,
   replayed INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS audit_at ON audit(at);
 )sql";
 
 std::int64_t unix_now() {
@@ -185,6 +186,15 @@ class SqlitePushStore final : public PushStore {
       e.rejected ? s.bind(10, *e.rejected) : s.bind_null(10);
       s.bind(11, e.replayed ? 1 : 0).run();
     });
+  }
+
+  int prune_audit(const std::string& before) override {
+    int removed = 0;
+    in_transaction([&] {
+      Stmt(writer_, "DELETE FROM audit WHERE at < ?").bind(1, before).run();
+      removed = sqlite3_changes(writer_.get());
+    });
+    return removed;
   }
 
   std::vector<AuditEntry> audit(std::int64_t before, int limit) override {

@@ -30,15 +30,6 @@ std::int64_t unix_ms(SystemClock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
-std::string rfc3339(SystemClock::time_point t) {
-  const std::time_t secs = SystemClock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 std::vector<std::string> string_list(const Json& filters, const char* key) {
   std::vector<std::string> out;
   if (!filters.is_object() || !filters.contains(key)) return out;
@@ -111,7 +102,7 @@ int WebhookDispatcher::enqueue() {
         d.payload = change_event_body(change);
         d.status = "pending";
         d.next_attempt_ms = unix_ms(SystemClock::now());
-        d.created_at = rfc3339(SystemClock::now());
+        d.created_at = to_rfc3339(SystemClock::now());
         return d;
       });
       made += n;
@@ -122,7 +113,7 @@ int WebhookDispatcher::enqueue() {
   const auto now = std::chrono::steady_clock::now();
   if (now - last_prune_ > std::chrono::hours(1)) {
     last_prune_ = now;
-    store_.prune_deliveries(rfc3339(SystemClock::now() - std::chrono::hours(24 * 7)));
+    store_.prune_deliveries(to_rfc3339(SystemClock::now() - std::chrono::hours(24 * 7)));
   }
   return made;
 }
@@ -196,7 +187,7 @@ asio::awaitable<void> WebhookDispatcher::send(Delivery delivery) {
 void WebhookDispatcher::finish(Delivery& d, const Expected<FetchResponse>& result) {
   const auto now = SystemClock::now();
   ++d.attempts;
-  d.last_attempt_at = rfc3339(now);
+  d.last_attempt_at = to_rfc3339(now);
   d.last_status = result.ok() ? result->status : 0;
   const bool verify = d.event_type == "subscription.verify";
   if (result.ok() && result->status >= 200 && result->status < 300) {

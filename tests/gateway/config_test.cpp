@@ -243,6 +243,7 @@ TEST(Config, PushLimitsRateAndIdempotencyRetention) {
   testing::write_file(dir.path() / "gw.yaml", R"(
 limits: {push_body_bytes: 5000000, rate: {per_second: 2.5, burst: 10}}
 idempotency_retention: 2h
+audit_retention: 30d
 tls: {cert: tls/cert.pem, key: tls/key.pem, min_version: "1.3"}
 sources: []
 )");
@@ -253,6 +254,7 @@ sources: []
   EXPECT_DOUBLE_EQ(result.config->limits.rate.per_second, 2.5);
   EXPECT_DOUBLE_EQ(result.config->limits.rate.burst, 10);
   EXPECT_EQ(result.config->idempotency_retention, std::chrono::hours(2));
+  EXPECT_EQ(result.config->audit_retention, std::chrono::hours(30 * 24));
   ASSERT_TRUE(result.config->tls);
   EXPECT_EQ(result.config->tls->cert, std::filesystem::absolute(dir.path()) / "tls" / "cert.pem");
   EXPECT_EQ(result.config->tls->min_version, "1.3");

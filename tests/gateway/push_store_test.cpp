@@ -96,6 +96,13 @@ TEST(PushStore, AuditPagesNewestFirst) {
   page = s->audit(page[1].id, 10);
   ASSERT_EQ(page.size(), 3u);
   EXPECT_EQ(page[2].request_id, "r0");
+
+  // Entries older than the retention go; the rest stay.
+  EXPECT_EQ(s->prune_audit("2026-11-23T00:00:02Z"), 2);
+  page = s->audit(0, 10);
+  ASSERT_EQ(page.size(), 3u);
+  EXPECT_EQ(page.back().request_id, "r2");
+  EXPECT_EQ(s->prune_audit("2026-11-23T00:00:02Z"), 0);
 }
 
 }  // namespace
