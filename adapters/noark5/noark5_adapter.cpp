@@ -1,6 +1,9 @@
 #include "adapters/noark5/noark5_adapter.hpp"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
+#include <cstdlib>
 
 #include "adapters/common/archive.hpp"
 #include "adapters/common/http_json.hpp"
@@ -176,6 +179,60 @@ bool map_case(const Json& c, const Noark5Options& options, const std::string& wh
   return true;
 }
 
+namespace {
+
+/// A secret from the settings: the value of `key`, or of the environment variable named by `key`_env.
+Expected<std::string> secret(const Json& auth, const std::string& key, const std::string& who) {
+  if (auth.contains(key) && auth[key].is_string() && !auth[key].get<std::string>().empty()) {
+    return auth[key].get<std::string>();
+  }
+  const std::string env_key = key + "_env";
+  if (auth.contains(env_key) && auth[env_key].is_string()) {
+    const std::string env = auth[env_key].get<std::string>();
+    const char* value = std::getenv(env.c_str());
+    if (value == nullptr || *value == '\0') {
+      return Error{who + "the environment variable " + env + " (auth." + env_key + ") is not set"};
+    }
+    return std::string(value);
+  }
+  return Error{who + "auth." + key + " or auth." + env_key + " is required"};
+}
+
+std::string base64(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+/// The Authorization header for `auth`: {type: basic, username, password | password_env} or
+/// {type: bearer, token | token_env}.
+Expected<std::string> authorization_of(const Json& auth, const std::string& who) {
+  if (!auth.is_object() || !auth.contains("type") || !auth["type"].is_string()) {
+    return Error{who + "auth needs a type: basic or bearer"};
+  }
+  const std::string type = auth["type"].get<std::string>();
+  if (type == "basic") {
+    if (!auth.contains("username") || !auth["username"].is_string() || auth["username"].get<std::string>().empty()) {
+      return Error{who + "auth.username is required for basic authentication"};
+    }
+    const std::string username = auth["username"].get<std::string>();
+    if (username.find(':') != std::string::npos) return Error{who + "auth.username cannot contain ':'"};
+    auto password = secret(auth, "password", who);
+    if (!password) return password.error();
+    return "Basic " + base64(username + ":" + *password);
+  }
+  if (type == "bearer") {
+    auto token = secret(auth, "token", who);
+    if (!token) return token.error();
+    return "Bearer " + *token;
+  }
+  return Error{who + "auth.type must be basic or bearer, not '" + type + "'"};
+}
+
+}  // namespace
+
 Expected<Noark5Options> parse_options(const SourceConfig& config) {
   const std::string who = "source '" + config.name + "': ";
   const Json& s = config.settings;
@@ -208,6 +265,11 @@ Expected<Noark5Options> parse_options(const SourceConfig& config) {
   if (s.contains("page_size")) o.page_size = s["page_size"].get<int>();
   if (s.contains("max_pages")) o.max_pages = s["max_pages"].get<int>();
   if (o.page_size < 1 || o.max_pages < 1) return Error{who + "page_size and max_pages must be positive"};
+  if (s.contains("auth")) {
+    auto authorization = authorization_of(s["auth"], who);
+    if (!authorization) return authorization.error();
+    o.authorization = std::move(*authorization);
+  }
   return o;
 }
 
@@ -215,6 +277,16 @@ boost::asio::awaitable<Expected<Json>> Noark5Adapter::get(HttpFetcher& http, con
   FetchRequest request;
   request.url = url;
   request.headers = {{"Accept", std::string(kMediaType)}};
+  if (!options_.authorization.empty()) {
+    // Credentials go only where the API root is; a service that links elsewhere gets a clear refusal.
+    const auto root = parse_url(options_.url);
+    const auto target = parse_url(url);
+    if (!root || !target || root->origin() != target->origin()) {
+      co_return Error{"the archive links to " + for_messages(url) + ", another host than " + options_.url +
+                      "; credentials are sent only to the API root's host"};
+    }
+    request.headers.emplace_back("Authorization", options_.authorization);
+  }
   auto response = co_await http.fetch(std::move(request));
   if (!response) co_return response.error();
   auto body = json_body(*response, url);

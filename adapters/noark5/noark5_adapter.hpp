@@ -26,6 +26,9 @@ struct Noark5Options {
   Json unlinked_item;                        // kind, status, owner for cases that become items
   int page_size = 100;                       // $top
   int max_pages = 1000;
+  /// The Authorization header value ("Basic …" or "Bearer …"), empty for none. Sent only to the API root's
+  /// origin: a link to another host is refused rather than followed with the credentials.
+  std::string authorization;
 };
 
 Expected<Noark5Options> parse_options(const SourceConfig& config);

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "adapters/noark5/noark5_adapter.hpp"
 #include "fake_fetcher.hpp"
 
@@ -183,6 +185,61 @@ TEST(Noark5, RunErrorsNameTheStatusButNotTheQuery) {
       << batch.error().message;
   EXPECT_NE(batch.error().message.find("Retry-After: 30"), std::string::npos);
   EXPECT_EQ(batch.error().message.find("hemmelig"), std::string::npos);
+}
+
+TEST(Noark5, CredentialsGoOnlyToTheApiRootsHost) {
+  const Reference reference = testing::small_reference();
+  std::string cases_href = "/api/saksmappe";
+  FakeFetcher fetcher([&](const FetchRequest& r) -> Expected<FetchResponse> {
+    if (r.url == "https://arkiv.test/api") {
+      return json_response(200, Json{{"_links", {{kRel, {{"href", cases_href}}}}}}.dump(), kType);
+    }
+    return json_response(200, Json{{"count", 1}, {"results", {a_case(1)}}}.dump(), kType);
+  });
+  auto basic = make(settings({{"auth", {{"type", "basic"}, {"username", "veikart"}, {"password", "s3cret"}}}}));
+  auto batch = testing::run_pull(basic, reference, &fetcher);
+  ASSERT_TRUE(batch.ok()) << batch.error().message;
+  ASSERT_EQ(fetcher.requests.size(), 2u);
+  for (const auto& r : fetcher.requests) {
+    EXPECT_EQ(header_of(r, "authorization"), "Basic dmVpa2FydDpzM2NyZXQ=") << r.url;  // veikart:s3cret
+  }
+
+  // A service that links to another host does not get the credentials sent there.
+  cases_href = "https://elsewhere.test/api/saksmappe";
+  fetcher.requests.clear();
+  batch = testing::run_pull(basic, reference, &fetcher);
+  ASSERT_FALSE(batch.ok());
+  EXPECT_NE(batch.error().message.find("elsewhere.test"), std::string::npos) << batch.error().message;
+  EXPECT_NE(batch.error().message.find("credentials are sent only to"), std::string::npos);
+  ASSERT_EQ(fetcher.requests.size(), 1u);
+
+  // Without credentials the same link is followed.
+  fetcher.requests.clear();
+  auto anonymous = make(settings());
+  EXPECT_TRUE(testing::run_pull(anonymous, reference, &fetcher).ok());
+  EXPECT_EQ(header_of(fetcher.requests.back(), "authorization"), "");
+}
+
+TEST(Noark5, BearerTokensComeFromTheEnvironmentAndBadAuthIsNamed) {
+  ::setenv("VEIKART_TEST_NOARK_TOKEN", "tok-123", 1);
+  auto options = adapters::noark5::parse_options(
+      {"kommunearkiv", "noark5", settings({{"auth", {{"type", "bearer"}, {"token_env", "VEIKART_TEST_NOARK_TOKEN"}}}}),
+       "/"});
+  ASSERT_TRUE(options.ok()) << options.error().message;
+  EXPECT_EQ(options->authorization, "Bearer tok-123");
+  ::unsetenv("VEIKART_TEST_NOARK_TOKEN");
+
+  auto error_of = [](const Json& auth) {
+    auto o = adapters::noark5::parse_options({"kommunearkiv", "noark5", settings({{"auth", auth}}), "/"});
+    return o.ok() ? std::string("accepted") : o.error().message;
+  };
+  EXPECT_EQ(error_of({{"type", "bearer"}, {"token_env", "VEIKART_TEST_NOARK_TOKEN"}}),
+            "source 'kommunearkiv': the environment variable VEIKART_TEST_NOARK_TOKEN (auth.token_env) is not set");
+  EXPECT_EQ(error_of({{"type", "basic"}, {"password", "x"}}),
+            "source 'kommunearkiv': auth.username is required for basic authentication");
+  EXPECT_EQ(error_of({{"type", "basic"}, {"username", "a"}}),
+            "source 'kommunearkiv': auth.password or auth.password_env is required");
+  EXPECT_EQ(error_of({{"type", "digest"}}), "source 'kommunearkiv': auth.type must be basic or bearer, not 'digest'");
 }
 
 TEST(Noark5, CasesWithoutTitleOrKeyAreRejected) {
