@@ -840,16 +840,27 @@ struct XlsxRowReader::State {
     changed.notify_all();
   }
 
-  /// Runs a worker's body; what it throws (memory running out) ends the rows with an error instead of the process.
-  template <class F>
-  void guarded(F&& body) {
+  /// Runs the scan; if it throws (memory running out), the sheet is simply read whole.
+  void scan_guarded() {
     try {
-      body();
+      scan();
+    } catch (const std::exception&) {
+      {
+        std::lock_guard lock(mutex);
+        if (verdict == Verdict::unknown) verdict = Verdict::whole;
+      }
+      changed.notify_all();
+    }
+  }
+
+  /// Runs the read; what it throws ends the rows with an error instead of ending the process.
+  void read_guarded() {
+    try {
+      read();
     } catch (const std::exception& e) {
       {
         std::lock_guard lock(mutex);
         if (!worker_error) worker_error = Error{sheet.part + ": " + e.what()};
-        if (verdict == Verdict::unknown) verdict = Verdict::whole;
         done = true;
       }
       changed.notify_all();
@@ -890,8 +901,8 @@ Expected<std::unique_ptr<XlsxRowReader>> XlsxRowReader::open(std::string_view by
   } else {
     state->threaded = true;
     State* s = state.get();
-    state->scanner = std::thread([s] { s->guarded([s] { s->scan(); }); });
-    state->reader = std::thread([s] { s->guarded([s] { s->read(); }); });
+    state->scanner = std::thread([s] { s->scan_guarded(); });
+    state->reader = std::thread([s] { s->read_guarded(); });
   }
   return std::unique_ptr<XlsxRowReader>(new XlsxRowReader(std::move(state)));
 }
