@@ -51,7 +51,8 @@ TEST(Schedules, TheBuiltInSourceIsListedOnceSomethingWasPushed) {
   PushApi api;
   auto names = [&] {
     std::vector<std::string> out;
-    for (const auto& s : Json::parse(api.send("GET", "/v1/sources", "").body)["sources"]) out.push_back(s["name"]);
+    const Json listed = Json::parse(api.send("GET", "/v1/sources", "").body);
+    for (const auto& s : listed["sources"]) out.push_back(s["name"]);
     return out;
   };
   const auto before = names();
