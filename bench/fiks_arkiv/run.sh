@@ -48,8 +48,11 @@ measure() {
 }
 
 declare -A times cpus rss_of
+# The adapter cases read the folder as a scheduled run does (up to 4 threads, as many as the machine has);
+# the last one is pinned to one thread, to show what the threads add and what one thread costs.
 names=("xmllint --stream --noout (baseline)" "bench_fiks_arkiv lenient (XSD + mapping)"
-  "bench_fiks_arkiv strict (XSD + mapping)" "bench_fiks_arkiv no-xsd (mapping only)")
+  "bench_fiks_arkiv strict (XSD + mapping)" "bench_fiks_arkiv no-xsd (mapping only)"
+  "bench_fiks_arkiv lenient, 1 thread")
 xargs_xmllint=(sh -c 'find "$1" -name "*.xml" -print0 | xargs -0 xmllint --stream --noout' sh "$data")
 run_case() {
   local name=$1 i=$2
@@ -62,6 +65,7 @@ run_case() {
 }
 
 echo "fiks-arkiv benchmark: $files messages, $((bytes / 1000000)) MB in $data; $runs rounds, cases alternating" >&2
+echo "CPUs: $(nproc); this shell's scheduling group: $(cat /proc/self/autogroup 2> /dev/null || echo unknown)" >&2
 echo "load before: $(uptime)" >&2
 # Rounds alternate the cases, so that a machine whose load shifts weighs on all of them alike.
 for ((i = 1; i <= runs; i++)); do
@@ -69,6 +73,7 @@ for ((i = 1; i <= runs; i++)); do
   run_case "${names[1]}" "$i" "$bench" "$schema_dir" "$data" lenient
   run_case "${names[2]}" "$i" "$bench" "$schema_dir" "$data" strict
   run_case "${names[3]}" "$i" "$bench" "$schema_dir" "$data" no-xsd
+  run_case "${names[4]}" "$i" "$bench" "$schema_dir" "$data" lenient 1
 done
 echo "load after: $(uptime)" >&2
 
