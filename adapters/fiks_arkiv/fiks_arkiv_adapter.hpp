@@ -17,6 +17,8 @@ struct FiksArkivOptions {
   std::optional<std::filesystem::path> path;  // the file-drop folder (absolute); absent for push-only sources
   std::shared_ptr<SchemaSet> schemas;
   MessageOptions message;  // mode, limits, names; message.schemas points into `schemas`
+  /// Threads reading a folder's messages at once; 0: the machine's hardware threads, at most 4.
+  unsigned threads = 0;
 };
 
 /// Reads a source's config (checked against schemas/source-fiks-arkiv.schema.json) and opens its schema
@@ -24,7 +26,10 @@ struct FiksArkivOptions {
 Expected<FiksArkivOptions> parse_options(const SourceConfig& config);
 
 /// Reads every *.xml file of a folder in name order (or the files PullContext names) as one snapshot
-/// batch; a bad file is rejected as a whole and the others are kept.
+/// batch; a bad file is rejected as a whole and the others are kept. The messages are independent, so
+/// several threads read them at once (FiksArkivOptions::threads); the results still reach the batch, and
+/// PullContext::sink, in file order and only on the calling thread, with a small window of messages in
+/// flight rather than the whole folder.
 class FiksArkivAdapter final : public BlockingSourceAdapter {
  public:
   explicit FiksArkivAdapter(FiksArkivOptions options) : options_(std::move(options)) {}

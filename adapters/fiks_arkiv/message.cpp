@@ -1,10 +1,13 @@
 #include "adapters/fiks_arkiv/message.hpp"
 
-#include <libxml/xmlreader.h>
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
 #include <libxml/xmlschemas.h>
 
 #include <algorithm>
+#include <array>
 #include <climits>
+#include <cstring>
 #include <iterator>
 #include <map>
 #include <memory>
@@ -28,7 +31,33 @@ constexpr std::size_t max_records = 100;
 /// Text kept per element: a title or a number is short, and a huge text node must not grow memory.
 constexpr std::size_t max_text_bytes = 64u << 10;
 
-/// Paths below a mappe/registrering element whose text the mapping reads.
+/// The leaves below a mappe/registrering element whose text the mapping reads, as indexes into a record's
+/// fixed array of values.
+enum class Leaf : std::uint8_t {
+  system_id,
+  mappe_id,
+  tittel,
+  saksaar,
+  sakssekvensnummer,
+  saksdato,
+  saksstatus_kode,
+  saksstatus_beskrivelse,
+  journalaar,
+  journalsekvensnummer,
+  journaldato,
+  journalstatus_kode,
+  journalstatus_beskrivelse,
+  moetesaksaar,
+  moetesakssekvensnummer,
+  vedtak_dato,
+  parent_system_id,
+  parent_mappe_id,
+  parent_saksaar,
+  parent_sakssekvensnummer,
+  count
+};
+constexpr std::size_t leaf_count = static_cast<std::size_t>(Leaf::count);
+
 /// Paths below a mappe/registrering element that the mapping reads. Containers collect a key pair from
 /// their two leaves; the other paths are leaves whose text is kept.
 enum class Role { leaf, key_container, key_system, key_id, parent_key_container, parent_key_system, parent_key_id };
@@ -36,29 +65,30 @@ enum class Role { leaf, key_container, key_system, key_id, parent_key_container,
 struct WantedPath {
   std::string_view path;
   Role role = Role::leaf;
+  Leaf leaf = Leaf::count;  // for Role::leaf
 };
 
 constexpr WantedPath wanted_paths[] = {
-    {"systemID"},
-    {"mappeID"},
-    {"tittel"},
-    {"saksaar"},
-    {"sakssekvensnummer"},
-    {"saksdato"},
-    {"saksstatus/kode"},
-    {"saksstatus/beskrivelse"},
-    {"journalaar"},
-    {"journalsekvensnummer"},
-    {"journaldato"},
-    {"journalstatus/kode"},
-    {"journalstatus/beskrivelse"},
-    {"moetesaksaar"},
-    {"moetesakssekvensnummer"},
-    {"vedtak/dato"},
-    {"referanseForelderMappe/systemID"},
-    {"referanseForelderMappe/mappeID"},
-    {"referanseForelderMappe/saksnummer/saksaar"},
-    {"referanseForelderMappe/saksnummer/sakssekvensnummer"},
+    {"systemID", Role::leaf, Leaf::system_id},
+    {"mappeID", Role::leaf, Leaf::mappe_id},
+    {"tittel", Role::leaf, Leaf::tittel},
+    {"saksaar", Role::leaf, Leaf::saksaar},
+    {"sakssekvensnummer", Role::leaf, Leaf::sakssekvensnummer},
+    {"saksdato", Role::leaf, Leaf::saksdato},
+    {"saksstatus/kode", Role::leaf, Leaf::saksstatus_kode},
+    {"saksstatus/beskrivelse", Role::leaf, Leaf::saksstatus_beskrivelse},
+    {"journalaar", Role::leaf, Leaf::journalaar},
+    {"journalsekvensnummer", Role::leaf, Leaf::journalsekvensnummer},
+    {"journaldato", Role::leaf, Leaf::journaldato},
+    {"journalstatus/kode", Role::leaf, Leaf::journalstatus_kode},
+    {"journalstatus/beskrivelse", Role::leaf, Leaf::journalstatus_beskrivelse},
+    {"moetesaksaar", Role::leaf, Leaf::moetesaksaar},
+    {"moetesakssekvensnummer", Role::leaf, Leaf::moetesakssekvensnummer},
+    {"vedtak/dato", Role::leaf, Leaf::vedtak_dato},
+    {"referanseForelderMappe/systemID", Role::leaf, Leaf::parent_system_id},
+    {"referanseForelderMappe/mappeID", Role::leaf, Leaf::parent_mappe_id},
+    {"referanseForelderMappe/saksnummer/saksaar", Role::leaf, Leaf::parent_saksaar},
+    {"referanseForelderMappe/saksnummer/sakssekvensnummer", Role::leaf, Leaf::parent_sakssekvensnummer},
     {"referanseEksternNoekkel", Role::key_container},
     {"referanseEksternNoekkel/fagsystem", Role::key_system},
     {"referanseEksternNoekkel/noekkel", Role::key_id},
@@ -66,9 +96,10 @@ constexpr WantedPath wanted_paths[] = {
     {"referanseForelderMappe/referanseEksternNoekkel/fagsystem", Role::parent_key_system},
     {"referanseForelderMappe/referanseEksternNoekkel/noekkel", Role::parent_key_id},
 };
-constexpr std::size_t max_path_length = 3;  // names below the record element
+constexpr std::size_t max_path_length = 3;                                // names below the record element
+constexpr int max_tracked_depth = static_cast<int>(max_path_length) + 1;  // root 0, record 1, paths 2..4
 
-/// A wanted path as the names the reader's dictionary interns: matching an element is then a few pointer
+/// A wanted path as the names the parser's dictionary interns: matching an element is then a few pointer
 /// comparisons instead of building and comparing strings for each of millions of nodes.
 struct InternedPath {
   const WantedPath* wanted = nullptr;
@@ -76,21 +107,35 @@ struct InternedPath {
   const xmlChar* names[max_path_length] = {};
 };
 
-std::vector<InternedPath> intern_paths(xmlTextReaderPtr reader) {
-  std::vector<InternedPath> out;
+/// The names the extraction compares, interned in one parser context's dictionary.
+struct Names {
+  std::vector<InternedPath> paths;
+  const xmlChar* arkivmelding = nullptr;
+  const xmlChar* mappe = nullptr;
+  const xmlChar* registrering = nullptr;
+};
+
+const xmlChar* intern(xmlDictPtr dict, std::string_view name) {
+  return xmlDictLookup(dict, reinterpret_cast<const xmlChar*>(name.data()), static_cast<int>(name.size()));
+}
+
+Names intern_names(xmlDictPtr dict) {
+  Names n;
   for (const auto& w : wanted_paths) {
     InternedPath p;
     p.wanted = &w;
     std::string_view rest = w.path;
     while (!rest.empty() && p.length < max_path_length) {
       const std::size_t slash = rest.find('/');
-      const std::string name(rest.substr(0, slash));
-      p.names[p.length++] = xmlTextReaderConstString(reader, BAD_CAST name.c_str());
+      p.names[p.length++] = intern(dict, rest.substr(0, slash));
       rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
     }
-    out.push_back(p);
+    n.paths.push_back(p);
   }
-  return out;
+  n.arkivmelding = intern(dict, "arkivmelding");
+  n.mappe = intern(dict, "mappe");
+  n.registrering = intern(dict, "registrering");
+  return n;
 }
 
 struct KeyPair {
@@ -103,17 +148,22 @@ struct Record {
   std::string element;  // mappe | registrering
   std::string type;     // xsi:type without its prefix
   int line = 0;
-  std::map<std::string, std::string, std::less<>> values;  // relative path → trimmed text, first wins
-  std::vector<KeyPair> keys;                               // referanseEksternNoekkel
-  std::vector<KeyPair> parent_keys;                        // referanseForelderMappe/referanseEksternNoekkel
+  std::array<std::string, leaf_count> values;  // trimmed text by leaf, first wins
+  std::uint32_t seen = 0;                      // bit per leaf that has a value
+  std::vector<KeyPair> keys;                   // referanseEksternNoekkel
+  std::vector<KeyPair> parent_keys;            // referanseForelderMappe/referanseEksternNoekkel
   KeyPair pending;
   KeyPair pending_parent;
 
-  std::string get(std::string_view path) const {
-    auto it = values.find(path);
-    return it == values.end() ? std::string() : it->second;
+  const std::string& get(Leaf leaf) const { return values[static_cast<std::size_t>(leaf)]; }
+  void set(Leaf leaf, std::string_view value) {
+    const auto bit = std::uint32_t{1} << static_cast<unsigned>(leaf);
+    if ((seen & bit) != 0) return;
+    seen |= bit;
+    values[static_cast<std::size_t>(leaf)] = value;
   }
 };
+static_assert(leaf_count <= 32, "Record::seen holds one bit per leaf");
 
 struct Violation {
   int line = 0;
@@ -167,25 +217,24 @@ std::string element_of(const xmlError* err) {
 void on_error(void* arg, xmlErrorPtr err) {
   auto* sink = static_cast<ErrorSink*>(arg);
   if (err == nullptr || err->level == XML_ERR_NONE) return;
-  if (err->domain == XML_FROM_SCHEMASV) {
-    if (++sink->violation_count <= sink->max_violations) {
-      sink->violations.push_back({err->line, element_of(err), clean_message(err->message)});
+  try {
+    if (err->domain == XML_FROM_SCHEMASV) {
+      if (++sink->violation_count <= sink->max_violations) {
+        sink->violations.push_back({err->line, element_of(err), clean_message(err->message)});
+      }
+      return;
     }
-    return;
-  }
-  if (err->level >= XML_ERR_ERROR && sink->fatal.empty()) {
-    sink->fatal = clean_message(err->message);
-    sink->fatal_line = err->line;
+    if (err->level >= XML_ERR_ERROR && sink->fatal.empty()) {
+      sink->fatal = clean_message(err->message);
+      sink->fatal_line = err->line;
+    }
+  } catch (...) {  // out of memory: never unwind through libxml2
+    if (sink->fatal.empty()) sink->fatal_line = -1;
   }
 }
 
-struct ReaderDeleter {
-  void operator()(xmlTextReader* r) const { xmlFreeTextReader(r); }
-};
-using Reader = std::unique_ptr<xmlTextReader, ReaderDeleter>;
-
-/// Routes this thread's libxml2 errors to a sink while it lives. The reader's own handler is not used:
-/// once a schema is plugged into the reader's SAX handler, libxml2 (2.9) hands that handler the wrong context.
+/// Routes this thread's libxml2 errors (parser and validator alike) to a sink while it lives. Handlers on the
+/// parser's SAX block are not used: once a schema is plugged in, libxml2 (2.9) hands them the plug's context.
 class ErrorScope {
  public:
   explicit ErrorScope(ErrorSink& sink) { xmlSetStructuredErrorFunc(&sink, on_error); }
@@ -193,17 +242,6 @@ class ErrorScope {
   ErrorScope(const ErrorScope&) = delete;
   ErrorScope& operator=(const ErrorScope&) = delete;
 };
-
-Reader open_reader(std::string_view bytes) {
-  return Reader(xmlReaderForMemory(bytes.data(), static_cast<int>(bytes.size()), nullptr, nullptr, parse_options));
-}
-
-/// The line of the node the reader stands on; the parser's own line runs ahead of it.
-int current_line(xmlTextReaderPtr reader) {
-  xmlNodePtr node = xmlTextReaderCurrentNode(reader);
-  const long line = node != nullptr ? xmlGetLineNo(node) : -1;
-  return line > 0 ? static_cast<int>(line) : xmlTextReaderGetParserLineNumber(reader);
-}
 
 std::string str(const xmlChar* s) {
   return s == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(s));
@@ -221,10 +259,18 @@ std::string first_non_empty(std::initializer_list<std::string> candidates) {
   return {};
 }
 
+/// The root element's name and namespace.
+struct Root {
+  std::string name;
+  std::string ns;
+};
+
 /// The stream of one message, reduced to its mappe and registrering records.
 struct Extraction {
   std::vector<Record> records;
   std::optional<std::string> refused;  // limits, forbidden node types, broken XML
+  std::optional<Root> other_root;      // the root was not an arkivmelding in the V1 namespace
+  bool error_before_root = false;      // libxml2 had reported an error when the root's start tag was read
 };
 
 /// Handles the end of an element that matched a wanted path.
@@ -232,7 +278,7 @@ void end_wanted(Record& r, const WantedPath& w, const std::string& text) {
   const std::string_view value = trim(text);
   switch (w.role) {
     case Role::leaf:
-      r.values.emplace(std::string(w.path), std::string(value));
+      r.set(w.leaf, value);
       break;
     case Role::key_system:
       r.pending.system = value;
@@ -257,131 +303,300 @@ void end_wanted(Record& r, const WantedPath& w, const std::string& text) {
   }
 }
 
-Extraction extract(xmlTextReaderPtr reader, const MessageOptions& options, ErrorSink& sink) {
-  Extraction ex;
-  const std::vector<InternedPath> paths = intern_paths(reader);
-  const xmlChar* const mappe = xmlTextReaderConstString(reader, BAD_CAST "mappe");
-  const xmlChar* const registrering = xmlTextReaderConstString(reader, BAD_CAST "registrering");
-  std::vector<const xmlChar*> stack;       // local names by depth, interned by the reader's dictionary
-  std::vector<const WantedPath*> matched;  // the wanted path each open element matched, by depth
-  Record* current = nullptr;
-  const WantedPath* capturing = nullptr;  // the leaf whose text is being collected
-  std::string text;
-  std::size_t nodes = 0;
-  int ret = 0;
+/// The SAX2 handler's state for one message: libxml2 calls the static members below with it as user data
+/// (behind the schema plug when validating). Nothing here builds a node; each callback catches everything,
+/// since an exception must never unwind through libxml2's C frames.
+class Extractor {
+ public:
+  Extractor(xmlParserCtxtPtr ctxt, const Names& names, const MessageOptions& options, const ErrorSink& errors)
+      : ctxt_(ctxt), names_(names), options_(options), errors_(errors) {}
 
-  auto end = [&](int depth) {
-    const auto d = static_cast<std::size_t>(depth);
-    if (current != nullptr && d < matched.size() && matched[d] != nullptr) {
-      end_wanted(*current, *matched[d], text);
-      matched[d] = nullptr;
-    }
-    capturing = nullptr;
-    if (depth == 1) current = nullptr;
-  };
+  Extraction take() { return std::move(ex_); }
 
-  while ((ret = xmlTextReaderRead(reader)) == 1) {
-    if (++nodes > options.max_nodes) {
-      ex.refused = "more than " + std::to_string(options.max_nodes) + " XML nodes (limit)";
-      return ex;
+  /// The callbacks: no DOM, no entities (an undeclared entity is a well-formedness error without a DTD, and
+  /// a DTD never gets this far: check_prolog refuses it).
+  static void install(xmlSAXHandler& sax) {
+    std::memset(&sax, 0, sizeof sax);
+    sax.initialized = XML_SAX2_MAGIC;
+    sax.startElementNs = on_start;
+    sax.endElementNs = on_end;
+    sax.characters = on_text;
+    sax.ignorableWhitespace = on_text;  // the same function: the parser then never tests for blanks
+    sax.cdataBlock = on_text;
+    sax.comment = on_comment;
+    sax.processingInstruction = on_pi;
+    sax.internalSubset = on_forbidden;
+    sax.reference = on_forbidden_reference;
+  }
+
+ private:
+  static Extractor& self(void* ctx) { return *static_cast<Extractor*>(ctx); }
+
+  void refuse(std::string reason) {
+    if (!ex_.refused) ex_.refused = std::move(reason);
+    xmlStopParser(ctxt_);
+  }
+
+  /// False once nothing more is wanted. A root that is not an arkivmelding stops the parse at the event
+  /// after its start tag, so that a start tag broken further on is still reported as broken.
+  bool count_node() {
+    if (ex_.other_root) xmlStopParser(ctxt_);
+    if (ex_.refused || ex_.other_root) return false;
+    if (++nodes_ > options_.max_nodes) {
+      refuse("more than " + std::to_string(options_.max_nodes) + " XML nodes (limit)");
+      return false;
     }
-    switch (xmlTextReaderNodeType(reader)) {
-      case XML_READER_TYPE_ELEMENT: {
-        const int depth = xmlTextReaderDepth(reader);
-        if (depth > options.max_depth) {
-          ex.refused = "elements nested deeper than " + std::to_string(options.max_depth) + " levels (limit)";
-          return ex;
-        }
-        const auto d = static_cast<std::size_t>(depth);
-        const xmlChar* name = xmlTextReaderConstLocalName(reader);
-        stack.resize(d);
-        stack.push_back(name);
-        matched.resize(d + 1);
-        matched[d] = nullptr;
-        capturing = nullptr;
-        if (depth == 1 && (name == mappe || name == registrering)) {
-          if (ex.records.size() == max_records) {
-            ex.refused = "more than " + std::to_string(max_records) + " mappe and registrering elements (limit)";
-            return ex;
-          }
-          Record r;
-          r.element = str(name);
-          if (xmlChar* t = xmlTextReaderGetAttributeNs(reader, BAD_CAST "type", BAD_CAST xsi_namespace)) {
-            r.type = without_prefix(str(t));
-            xmlFree(t);
-          }
-          r.line = current_line(reader);
-          ex.records.push_back(std::move(r));
-          current = &ex.records.back();
-        } else if (current != nullptr && depth >= 2 && d - 1 <= max_path_length) {
-          for (const auto& p : paths) {
-            if (p.length != d - 1 || p.names[p.length - 1] != name) continue;
-            if (std::equal(p.names, p.names + p.length, stack.begin() + 2)) {
-              matched[d] = p.wanted;
-              if (p.wanted->role != Role::key_container && p.wanted->role != Role::parent_key_container) {
-                capturing = p.wanted;
-                text.clear();
-              }
-              break;
-            }
-          }
-        }
-        if (xmlTextReaderIsEmptyElement(reader)) end(depth);
-        break;
-      }
-      case XML_READER_TYPE_END_ELEMENT:
-        end(xmlTextReaderDepth(reader));
-        break;
-      case XML_READER_TYPE_TEXT:
-      case XML_READER_TYPE_CDATA:
-      case XML_READER_TYPE_SIGNIFICANT_WHITESPACE:
-        if (capturing != nullptr && text.size() < max_text_bytes) {
-          if (const xmlChar* v = xmlTextReaderConstValue(reader)) text += reinterpret_cast<const char*>(v);
-        }
-        break;
-      case XML_READER_TYPE_DOCUMENT_TYPE:
-      case XML_READER_TYPE_ENTITY:
-      case XML_READER_TYPE_ENTITY_REFERENCE:
-        ex.refused = "DTDs and entity references are refused";
-        return ex;
-      default:
-        break;
+    return true;
+  }
+
+  static void on_start(void* ctx, const xmlChar* localname, const xmlChar*, const xmlChar* uri, int, const xmlChar**,
+                       int nb_attributes, int, const xmlChar** attributes) {
+    Extractor& x = self(ctx);
+    try {
+      x.start(localname, uri, nb_attributes, attributes);
+    } catch (...) {
+      x.refuse("out of memory while reading the message");
     }
   }
+
+  void start(const xmlChar* name, const xmlChar* uri, int nb_attributes, const xmlChar** attributes) {
+    if (!count_node()) return;
+    const int depth = ++depth_;
+    if (depth > options_.max_depth) {
+      refuse("elements nested deeper than " + std::to_string(options_.max_depth) + " levels (limit)");
+      return;
+    }
+    capturing_ = nullptr;
+    if (depth == 0) {
+      if (name != names_.arkivmelding || uri == nullptr ||
+          std::string_view(reinterpret_cast<const char*>(uri)) != arkivmelding_namespace) {
+        ex_.other_root = Root{str(name), str(uri)};
+        ex_.error_before_root = !errors_.fatal.empty();
+      }
+      return;
+    }
+    if (depth > max_tracked_depth) return;
+    const auto d = static_cast<std::size_t>(depth);
+    stack_[d] = name;
+    matched_[d] = nullptr;
+    if (depth == 1 && (name == names_.mappe || name == names_.registrering)) {
+      if (ex_.records.size() == max_records) {
+        refuse("more than " + std::to_string(max_records) + " mappe and registrering elements (limit)");
+        return;
+      }
+      Record r;
+      r.element = str(name);
+      for (int i = 0; i < nb_attributes; ++i) {
+        const xmlChar* const* a = attributes + 5 * i;  // localname, prefix, URI, value, end
+        if (a[2] == nullptr || std::strcmp(reinterpret_cast<const char*>(a[0]), "type") != 0 ||
+            std::strcmp(reinterpret_cast<const char*>(a[2]), xsi_namespace) != 0) {
+          continue;
+        }
+        r.type = without_prefix(std::string(reinterpret_cast<const char*>(a[3]), a[4] - a[3]));
+        break;
+      }
+      r.line = ctxt_->input != nullptr ? ctxt_->input->line : 0;
+      ex_.records.push_back(std::move(r));
+      current_ = &ex_.records.back();
+    } else if (current_ != nullptr && depth >= 2) {
+      for (const auto& p : names_.paths) {
+        if (p.length != d - 1 || p.names[p.length - 1] != name) continue;
+        if (std::equal(p.names, p.names + p.length, stack_.begin() + 2)) {
+          matched_[d] = p.wanted;
+          if (p.wanted->role != Role::key_container && p.wanted->role != Role::parent_key_container) {
+            capturing_ = p.wanted;
+            text_.clear();
+          }
+          break;
+        }
+      }
+    }
+  }
+
+  static void on_end(void* ctx, const xmlChar*, const xmlChar*, const xmlChar*) {
+    Extractor& x = self(ctx);
+    try {
+      x.end();
+    } catch (...) {
+      x.refuse("out of memory while reading the message");
+    }
+  }
+
+  void end() {
+    if (!count_node()) return;
+    const int depth = depth_--;
+    if (depth >= 1 && depth <= max_tracked_depth) {
+      const auto d = static_cast<std::size_t>(depth);
+      if (current_ != nullptr && matched_[d] != nullptr) {
+        end_wanted(*current_, *matched_[d], text_);
+        matched_[d] = nullptr;
+      }
+    }
+    capturing_ = nullptr;
+    if (depth == 1) current_ = nullptr;
+  }
+
+  static void on_text(void* ctx, const xmlChar* ch, int len) {
+    Extractor& x = self(ctx);
+    try {
+      if (!x.count_node()) return;
+      if (x.capturing_ != nullptr && x.text_.size() < max_text_bytes) {
+        x.text_.append(reinterpret_cast<const char*>(ch), static_cast<std::size_t>(len));
+      }
+    } catch (...) {
+      x.refuse("out of memory while reading the message");
+    }
+  }
+
+  static void on_comment(void* ctx, const xmlChar*) { self(ctx).count_node(); }
+  static void on_pi(void* ctx, const xmlChar*, const xmlChar*) { self(ctx).count_node(); }
+  static void on_forbidden(void* ctx, const xmlChar*, const xmlChar*, const xmlChar*) {
+    if (self(ctx).count_node()) self(ctx).refuse("DTDs and entity references are refused");
+  }
+  static void on_forbidden_reference(void* ctx, const xmlChar*) {
+    if (self(ctx).count_node()) self(ctx).refuse("DTDs and entity references are refused");
+  }
+
+  xmlParserCtxtPtr ctxt_;
+  const Names& names_;
+  const MessageOptions& options_;
+  const ErrorSink& errors_;
+  Extraction ex_;
+  int depth_ = -1;                                                  // of the innermost open element; the root is 0
+  std::array<const xmlChar*, max_tracked_depth + 1> stack_{};       // local names by depth
+  std::array<const WantedPath*, max_tracked_depth + 1> matched_{};  // the wanted path each matched
+  Record* current_ = nullptr;
+  const WantedPath* capturing_ = nullptr;  // the leaf whose text is being collected
+  std::string text_;
+  std::size_t nodes_ = 0;
+};
+
+/// A parser context kept per thread and reused message after message (libxml2 resets it for each document):
+/// setting one up costs more than parsing a small message. Its dictionary keeps every name it has seen, so
+/// it is replaced once that grows large (hostile messages full of unique names).
+class ThreadParser {
+ public:
+  ThreadParser() = default;
+  ThreadParser(const ThreadParser&) = delete;
+  ThreadParser& operator=(const ThreadParser&) = delete;
+  ~ThreadParser() { reset(); }
+
+  /// The context, ready for a new document (null when libxml2 cannot allocate one).
+  xmlParserCtxtPtr context() {
+    if (ctxt_ != nullptr && xmlDictSize(ctxt_->dict) > max_dictionary_names) reset();
+    if (ctxt_ == nullptr) {
+      ctxt_ = xmlNewParserCtxt();
+      if (ctxt_ == nullptr) return nullptr;
+      Extractor::install(*ctxt_->sax);
+      names_ = intern_names(ctxt_->dict);
+    }
+    return ctxt_;
+  }
+  const Names& names() const { return names_; }
+
+ private:
+  static constexpr int max_dictionary_names = 20'000;
+
+  void reset() {
+    if (ctxt_ != nullptr) xmlFreeParserCtxt(ctxt_);
+    ctxt_ = nullptr;
+  }
+
+  xmlParserCtxtPtr ctxt_ = nullptr;
+  Names names_;
+};
+
+/// The parser's line where the validator reports a violation: for an element's start, the line its start
+/// tag ends on, which is where libxml2 puts an element built from the same events.
+int locate(void* ctx, const char** file, unsigned long* line) {
+  auto* ctxt = static_cast<xmlParserCtxtPtr>(ctx);
+  if (file != nullptr) *file = nullptr;
+  if (line != nullptr) *line = ctxt->input != nullptr ? static_cast<unsigned long>(ctxt->input->line) : 0;
+  return 0;
+}
+
+/// Plugs a validation context into a parser context's SAX stream while it lives (libxml2's streaming
+/// validation, as the text reader uses it); the unplug clears the context for the next document.
+class SchemaPlug {
+ public:
+  SchemaPlug(xmlSchemaValidCtxtPtr vctxt, xmlParserCtxtPtr ctxt) {
+    xmlSchemaValidateSetLocator(vctxt, locate, ctxt);
+    plug_ = xmlSchemaSAXPlug(vctxt, &ctxt->sax, &ctxt->userData);
+  }
+  ~SchemaPlug() {
+    if (plug_ != nullptr) xmlSchemaSAXUnplug(plug_);
+  }
+  SchemaPlug(const SchemaPlug&) = delete;
+  SchemaPlug& operator=(const SchemaPlug&) = delete;
+  explicit operator bool() const { return plug_ != nullptr; }
+
+ private:
+  xmlSchemaSAXPlugPtr plug_ = nullptr;
+};
+
+/// Points a reset parser context at a copy of the bytes (libxml2 converts UTF-16 as it goes). Not a static
+/// buffer (xmlParserInputBufferCreateStatic): with libxml2 2.9.14's pull parser, messages read from one came
+/// out garbled (a root start tag seen as <ar>); the copy is one memcpy per message.
+bool start_document(xmlParserCtxtPtr ctxt, std::string_view bytes) {
+  xmlCtxtReset(ctxt);
+  xmlParserInputBufferPtr buffer =
+      xmlParserInputBufferCreateMem(bytes.data(), static_cast<int>(bytes.size()), XML_CHAR_ENCODING_NONE);
+  if (buffer == nullptr) return false;
+  xmlParserInputPtr input = xmlNewIOInputStream(ctxt, buffer, XML_CHAR_ENCODING_NONE);
+  if (input == nullptr) {
+    xmlFreeParserInputBuffer(buffer);
+    return false;
+  }
+  if (inputPush(ctxt, input) < 0) {
+    xmlFreeInputStream(input);
+    return false;
+  }
+  xmlCtxtUseOptions(ctxt, parse_options);
+  return true;
+}
+
+/// One SAX2 pass over a message with the schema (if any) plugged in.
+Extraction extract(std::string_view bytes, const MessageOptions& options, xmlSchemaValidCtxtPtr vctxt,
+                   ErrorSink& sink) {
+  thread_local ThreadParser parser;
+  Extraction failed;
+  xmlParserCtxtPtr ctxt = parser.context();
+  if (ctxt == nullptr || !start_document(ctxt, bytes)) {
+    failed.refused = "cannot start the XML parser";
+    return failed;
+  }
+  Extractor extractor(ctxt, parser.names(), options, sink);
+  ctxt->userData = &extractor;
+  {
+    std::optional<SchemaPlug> plug;
+    if (vctxt != nullptr) {
+      plug.emplace(vctxt, ctxt);
+      if (!*plug) {
+        ctxt->userData = ctxt;
+        failed.refused = "cannot attach the XSD to the parser";
+        return failed;
+      }
+    }
+    xmlParseDocument(ctxt);
+  }
+  const bool well_formed = ctxt->wellFormed != 0;
+  ctxt->userData = ctxt;
+  xmlCtxtReset(ctxt);  // lets go of the message's bytes
+
+  Extraction ex = extractor.take();
+  if (ex.refused) return ex;
+  // Another message type is named as such, as when the prolog scan reads its root, unless the root's own
+  // start tag turned out broken (unterminated, say) after its name was read.
+  if (ex.other_root && (ex.error_before_root || sink.fatal.empty())) return ex;
   if (sink.fatal.find("Excessive depth") != std::string::npos) {
     ex.refused = "elements nested deeper than " + std::to_string(options.max_depth) + " levels (limit)";
-  } else if (ret < 0 || !sink.fatal.empty()) {
+  } else if (!well_formed || !sink.fatal.empty() || sink.fatal_line < 0) {
     std::string reason = "not well-formed XML";
     if (sink.fatal_line > 0) reason += " (line " + std::to_string(sink.fatal_line) + ")";
     if (!sink.fatal.empty()) reason += ": " + sink.fatal;
     ex.refused = std::move(reason);
   }
   return ex;
-}
-
-/// The root element's name and namespace, from a reader that stops there.
-struct Root {
-  std::string name;
-  std::string ns;
-};
-
-Expected<Root> read_root(std::string_view bytes) {
-  ErrorSink sink;
-  ErrorScope scope(sink);
-  Reader reader = open_reader(bytes);
-  if (!reader) return Error{"cannot start the XML reader"};
-  int ret = 0;
-  while ((ret = xmlTextReaderRead(reader.get())) == 1) {
-    const int type = xmlTextReaderNodeType(reader.get());
-    if (type == XML_READER_TYPE_DOCUMENT_TYPE) return Error{"DTDs are refused"};
-    if (type == XML_READER_TYPE_ELEMENT) {
-      return Root{str(xmlTextReaderConstLocalName(reader.get())), str(xmlTextReaderConstNamespaceUri(reader.get()))};
-    }
-  }
-  std::string reason = "not well-formed XML";
-  if (sink.fatal_line > 0) reason += " (line " + std::to_string(sink.fatal_line) + ")";
-  reason += ": " + (sink.fatal.empty() ? std::string("no root element") : sink.fatal);
-  return Error{reason};
 }
 
 /// Names a namespace's message type for people: the official type name when the schema folder knows it.
@@ -391,6 +606,19 @@ std::string describe_type(const Root& root, const MessageOptions& options) {
   out += " (root element <" + root.name + ">";
   out += root.ns.empty() ? ", no namespace)" : ", namespace " + root.ns + ")";
   return out;
+}
+
+/// Why a message with this root is not mapped; nullopt for an arkivmelding in the V1 namespace.
+std::optional<std::string> refuse_root(const Root& root, const MessageOptions& options) {
+  if (root.name == "arkivmelding" && root.ns != arkivmelding_namespace) {
+    return "an arkivmelding in namespace '" + root.ns + "' is not mapped: only Fiks Arkiv V1 (" +
+           std::string(arkivmelding_namespace) + ") is; older Noark 5 or Fiks arkivintegrasjon messages are not";
+  }
+  if (root.ns != arkivmelding_namespace || root.name != "arkivmelding") {
+    return describe_type(root, options) + " is not mapped: only arkivmelding messages (" +
+           std::string(arkivmelding_message_type) + ") carry cases for the roadmap";
+  }
+  return std::nullopt;
 }
 
 struct Mapper {
@@ -426,25 +654,25 @@ struct Mapper {
                         "' is not mapped (only saksmappe)");
       return std::nullopt;
     }
-    const std::string title = r.get("tittel");
+    const std::string& title = r.get(Leaf::tittel);
     if (title.empty()) {
       skipped.push_back("saksmappe at line " + std::to_string(r.line) + " has no tittel");
       return std::nullopt;
     }
-    const std::string number = case_number(r.get("saksaar"), r.get("sakssekvensnummer"));
-    const std::string system_id = r.get("systemID");
+    const std::string number = case_number(r.get(Leaf::saksaar), r.get(Leaf::sakssekvensnummer));
+    const std::string& system_id = r.get(Leaf::system_id);
     const std::string first_key = r.keys.empty() ? std::string() : r.keys.front().id;
     Decision d;
     // A new case has no number yet; its systemID or the caller's key still tell decisions apart.
-    d.case_number = first_non_empty({number, system_id, first_key, r.get("mappeID")});
+    d.case_number = first_non_empty({number, system_id, first_key, r.get(Leaf::mappe_id)});
     if (d.case_number.empty()) {
       skipped.push_back("saksmappe at line " + std::to_string(r.line) +
                         " has no saksaar/sakssekvensnummer, systemID or referanseEksternNoekkel");
       return std::nullopt;
     }
     d.title = title;
-    d.date = iso_date(r.get("saksdato"));
-    d.status = status_text(r.get("saksstatus/kode"), r.get("saksstatus/beskrivelse"), case_status_description);
+    d.date = iso_date(r.get(Leaf::saksdato));
+    d.status = status_text(r.get(Leaf::saksstatus_kode), r.get(Leaf::saksstatus_beskrivelse), case_status_description);
     d.source = options.source_name;
 
     Json ids = Json::array();
@@ -468,7 +696,7 @@ struct Mapper {
                         "' is not mapped (only journalpost, arkivnotat, moetesak)");
       return std::nullopt;
     }
-    const std::string title = r.get("tittel");
+    const std::string& title = r.get(Leaf::tittel);
     if (title.empty()) {
       skipped.push_back(r.type + " at line " + std::to_string(r.line) + " has no tittel");
       return std::nullopt;
@@ -477,19 +705,19 @@ struct Mapper {
     std::optional<std::string> date;
     std::optional<std::string> status;
     if (r.type == "journalpost") {
-      own_number = case_number(r.get("journalaar"), r.get("journalsekvensnummer"));
-      date = iso_date(r.get("journaldato"));
-      status = status_text(r.get("journalstatus/kode"), r.get("journalstatus/beskrivelse"), journal_status_description);
+      own_number = case_number(r.get(Leaf::journalaar), r.get(Leaf::journalsekvensnummer));
+      date = iso_date(r.get(Leaf::journaldato));
+      status = status_text(r.get(Leaf::journalstatus_kode), r.get(Leaf::journalstatus_beskrivelse),
+                           journal_status_description);
     } else if (r.type == "moetesak") {
-      own_number = case_number(r.get("moetesaksaar"), r.get("moetesakssekvensnummer"));
-      date = iso_date(r.get("vedtak/dato"));
+      own_number = case_number(r.get(Leaf::moetesaksaar), r.get(Leaf::moetesakssekvensnummer));
+      date = iso_date(r.get(Leaf::vedtak_dato));
     }
-    std::string parent_case = case_number(r.get("referanseForelderMappe/saksnummer/saksaar"),
-                                          r.get("referanseForelderMappe/saksnummer/sakssekvensnummer"));
+    std::string parent_case = case_number(r.get(Leaf::parent_saksaar), r.get(Leaf::parent_sakssekvensnummer));
     if (parent_case.empty() && in_message_case != nullptr) {
-      parent_case = case_number(in_message_case->get("saksaar"), in_message_case->get("sakssekvensnummer"));
+      parent_case = case_number(in_message_case->get(Leaf::saksaar), in_message_case->get(Leaf::sakssekvensnummer));
     }
-    const std::string system_id = r.get("systemID");
+    const std::string& system_id = r.get(Leaf::system_id);
     const std::string first_key = r.keys.empty() ? std::string() : r.keys.front().id;
 
     Decision d;
@@ -582,35 +810,28 @@ MessageResult read_message(std::string_view bytes, const MessageOptions& options
   }
   RootTag tag;
   if (auto prolog = check_prolog(bytes, &tag); !prolog) return refuse(prolog.error().message);
-
-  // The prolog scan names the root of a plain start tag; only other tags need a reader of their own.
-  auto root = tag.found ? Expected<Root>(Root{std::move(tag.name), std::move(tag.ns)}) : read_root(bytes);
-  if (!root) return refuse(root.error().message);
-  if (root->name == "arkivmelding" && root->ns != arkivmelding_namespace) {
-    return refuse("an arkivmelding in namespace '" + root->ns + "' is not mapped: only Fiks Arkiv V1 (" +
-                  std::string(arkivmelding_namespace) +
-                  ") is; older Noark 5 or Fiks arkivintegrasjon messages are not");
-  }
-  if (root->ns != arkivmelding_namespace || root->name != "arkivmelding") {
-    return refuse(describe_type(*root, options) + " is not mapped: only arkivmelding messages (" +
-                  std::string(arkivmelding_message_type) + ") carry cases for the roadmap");
+  // The prolog scan names the root of a plain start tag, so that another message type costs no parse; for
+  // other tags the parse below checks the root before anything else.
+  if (tag.found) {
+    if (auto other = refuse_root(Root{std::move(tag.name), std::move(tag.ns)}, options)) return refuse(*other);
   }
 
   ErrorSink sink;
   sink.max_violations = std::max<std::size_t>(options.max_warnings, 5);
   ErrorScope scope(sink);
-  Reader reader = open_reader(bytes);
-  if (!reader) return refuse("cannot start the XML reader");
+  SchemaValidator validator;
   std::string schema_file;
   if (options.schemas != nullptr) {
-    auto schema = options.schemas->schema(root->ns);
-    if (!schema) return refuse(schema.error().message);
-    if (xmlTextReaderSetSchema(reader.get(), *schema) != 0) return refuse("cannot attach the XSD to the reader");
-    schema_file = options.schemas->message_type(root->ns) + ".xsd";
+    auto lent = options.schemas->validator(arkivmelding_namespace);
+    if (!lent) return refuse(lent.error().message);
+    validator = std::move(*lent);
+    schema_file = options.schemas->message_type(arkivmelding_namespace) + ".xsd";
   }
-  Extraction ex = extract(reader.get(), options, sink);
-  reader.reset();
-  if (ex.refused) return refuse(*ex.refused);
+  Extraction ex = extract(bytes, options, validator.get(), sink);
+  if (ex.refused) return refuse(*ex.refused);  // limits and broken XML first, as before the root is known
+  if (ex.other_root) {
+    if (auto other = refuse_root(*ex.other_root, options)) return refuse(*other);
+  }
 
   Mapper mapper{options, label, {}};
   const Record* the_case = nullptr;

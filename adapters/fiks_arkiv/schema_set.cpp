@@ -50,9 +50,18 @@ std::map<fs::path, std::weak_ptr<SchemaSet>>& registry() {
   return sets;
 }
 
+/// Idle validation contexts kept per set; more are freed when given back (a burst of pushes on many threads
+/// should not pin a context per thread forever).
+constexpr std::size_t max_idle_validators = 16;
+
 }  // namespace
 
+SchemaValidator::~SchemaValidator() {
+  if (ctxt_ != nullptr) set_->give_back(schema_, ctxt_);
+}
+
 SchemaSet::~SchemaSet() {
+  for (auto& [schema, ctxt] : idle_) xmlSchemaFreeValidCtxt(ctxt);
   for (auto& [ns, schema] : compiled_) xmlSchemaFree(schema);
 }
 
@@ -113,6 +122,34 @@ Expected<xmlSchemaPtr> SchemaSet::schema(std::string_view ns) {
   }
   compiled_.emplace(std::string(ns), schema);
   return schema;
+}
+
+Expected<SchemaValidator> SchemaSet::validator(std::string_view ns) {
+  auto schema = this->schema(ns);
+  if (!schema) return schema.error();
+  {
+    std::lock_guard lock(mutex_);
+    for (auto it = idle_.rbegin(); it != idle_.rend(); ++it) {
+      if (it->first != *schema) continue;
+      SchemaValidator lent(this, it->first, it->second);
+      idle_.erase(std::next(it).base());
+      return lent;
+    }
+  }
+  xmlSchemaValidCtxtPtr ctxt = xmlSchemaNewValidCtxt(*schema);
+  if (ctxt == nullptr) return Error{"cannot create a validation context for " + message_type(ns)};
+  return SchemaValidator(this, *schema, ctxt);
+}
+
+void SchemaSet::give_back(xmlSchemaPtr schema, xmlSchemaValidCtxtPtr ctxt) {
+  {
+    std::lock_guard lock(mutex_);
+    if (idle_.size() < max_idle_validators) {
+      idle_.emplace_back(schema, ctxt);
+      return;
+    }
+  }
+  xmlSchemaFreeValidCtxt(ctxt);
 }
 
 }  // namespace veikart::adapters::fiks_arkiv

@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "adapters/fiks_arkiv/fiks_arkiv_adapter.hpp"
 #include "adapters/fiks_arkiv/message.hpp"
@@ -541,6 +543,123 @@ TEST(FiksArkivAdapter, FolderKeepsGoodFilesAndRejectsBadOnesByName) {
   }
   EXPECT_EQ(rest->rejected, batch->rejected);
   EXPECT_EQ(rest->warnings, batch->warnings);
+}
+
+/// A drop folder of `count` messages in name order: good cases and registrations in every encoding, with a
+/// broken message, a query, an oversized file and a schema violation (a warning in lenient mode) among them.
+std::vector<std::string> write_mixed_folder(const fs::path& dir, std::size_t count) {
+  const std::string komplett = read_file(fixtures() / "saksmappe-komplett.xml");
+  const std::string journalpost = read_file(fixtures() / "journalpost-til-sak.xml");
+  const std::string klasse = read_file(sample("NySaksmappeN6"));
+  const std::string sok = read_file(sample("NySokN1"));
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < count; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "m%03zu.xml", i);
+    std::string bytes;
+    switch (i % 7) {
+      case 0:
+        bytes = komplett;
+        break;
+      case 1:
+        bytes = utf16(with_crlf(without_bom(komplett)), true, true);
+        break;
+      case 2:
+        bytes = journalpost;
+        break;
+      case 3:
+        bytes = klasse;
+        break;
+      case 4:
+        bytes = i % 2 == 0 ? sok : good_body;
+        break;
+      case 5:
+        bytes = utf16(without_bom(journalpost), false, true);
+        break;
+      default:
+        bytes = i % 3 == 0 ? std::string(6000, ' ') + good_body : komplett.substr(0, komplett.size() / 2);
+        break;
+    }
+    write_file(dir / name, bytes);
+    names.push_back(name);
+  }
+  return names;
+}
+
+Batch read_folder(const fs::path& dir, const std::string& mode, unsigned threads, FragmentSink* sink = nullptr) {
+  auto options = parse_options(config({{"path", dir.string()}, {"mode", mode}, {"max_bytes", 5000}}));
+  EXPECT_TRUE(options.ok()) << options.error().message;
+  options->threads = threads;
+  FiksArkivAdapter adapter(std::move(*options));
+  Reference reference;
+  PullContext ctx{reference, {}};
+  ctx.sink = sink;
+  auto batch = adapter.read(ctx);
+  EXPECT_TRUE(batch.ok()) << batch.error().message;
+  return batch ? std::move(*batch) : Batch{};
+}
+
+void expect_same_batch(const Batch& a, const Batch& b, const std::string& what) {
+  ASSERT_EQ(a.fragments.size(), b.fragments.size()) << what;
+  for (std::size_t i = 0; i < a.fragments.size(); ++i) {
+    const Fragment& x = a.fragments[i];
+    const Fragment& y = b.fragments[i];
+    EXPECT_EQ(x.id, y.id) << what << " fragment " << i;
+    EXPECT_EQ(x.record, y.record) << what << " fragment " << i;
+    EXPECT_EQ(x.where, y.where) << what << " fragment " << i;
+    EXPECT_EQ(x.fields, y.fields) << what << " fragment " << i;
+    EXPECT_EQ(x.attach_only, y.attach_only) << what << " fragment " << i;
+  }
+  EXPECT_EQ(a.rejected, b.rejected) << what;
+  EXPECT_EQ(a.warnings, b.warnings) << what;
+  EXPECT_EQ(a.snapshot, b.snapshot) << what;
+}
+
+TEST(FiksArkivAdapter, SeveralThreadsGiveTheSameBatchAsOne) {
+  TempDir dir;
+  write_mixed_folder(dir.path(), 150);
+  for (const std::string mode : {"lenient", "strict"}) {
+    const Batch one = read_folder(dir.path(), mode, 1);
+    // Every kind of outcome is in the folder: fragments, rejections of each sort and warnings.
+    EXPECT_GT(one.fragments.size(), 100u) << mode;
+    EXPECT_GT(one.rejected.size(), 25u) << mode;
+    if (mode == "lenient") {
+      EXPECT_GT(one.warnings.size(), 15u);
+    }
+    for (unsigned threads : {2u, 3u, 4u, 8u}) {
+      expect_same_batch(one, read_folder(dir.path(), mode, threads), mode + " with " + std::to_string(threads));
+    }
+  }
+}
+
+TEST(FiksArkivAdapter, ABadMessageInTheMiddleIsReportedInItsPlace) {
+  TempDir dir;
+  const std::string komplett = read_file(fixtures() / "saksmappe-komplett.xml");
+  for (int i = 0; i < 60; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "m%02d.xml", i);
+    write_file(dir.path() / name, i == 31 ? komplett.substr(0, 500) : komplett);
+  }
+  std::vector<std::string> order;  // the file each streamed fragment came from
+  std::set<std::thread::id> sink_threads;
+  FragmentSink sink = [&](Fragment&& f) {
+    sink_threads.insert(std::this_thread::get_id());
+    order.push_back(f.where.substr(0, f.where.find(' ')));
+  };
+  const Batch batch = read_folder(dir.path(), "strict", 4, &sink);
+  ASSERT_EQ(batch.rejected.size(), 1u);
+  EXPECT_EQ(batch.rejected[0].where, "m31.xml");
+  EXPECT_NE(batch.rejected[0].reason.find("not well-formed"), std::string::npos) << batch.rejected[0].reason;
+  EXPECT_TRUE(batch.fragments.empty());  // they went to the sink
+  ASSERT_EQ(order.size(), 2u * 59);
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const int file = static_cast<int>(k / 2) + (k / 2 >= 31 ? 1 : 0);  // two fragments per file, m31 missing
+    char name[32];
+    std::snprintf(name, sizeof name, "m%02d.xml", file);
+    EXPECT_EQ(order[k], name) << k;
+  }
+  // The sink is only ever called on the thread that reads.
+  EXPECT_EQ(sink_threads, std::set<std::thread::id>{std::this_thread::get_id()});
 }
 
 TEST(FiksArkivAdapter, FolderRejectsOversizedFilesUnread) {
