@@ -68,14 +68,6 @@ class SheetRows {
   std::string data_;
 };
 
-/// A sheet as read_xlsx_compact returns it.
-struct CompactSheet {
-  std::string name;
-  std::size_t index = 0;
-  std::vector<std::string> all_names;
-  SheetRows rows;
-};
-
 /// "A" for column 0, "Z" for 25, "AA" for 26.
 std::string column_letters(std::size_t zero_based);
 

@@ -700,19 +700,6 @@ class SheetScanner {
 
 }  // namespace
 
-Expected<CompactSheet> read_xlsx_compact(std::string_view bytes, const SheetChoice& choice, const SheetLimits& limits) {
-  auto sheet = prepare_sheet(bytes, choice, limits);
-  if (!sheet) return sheet.error();
-  auto rows = read_rows_whole(*sheet, limits);
-  if (!rows) return rows.error();
-  CompactSheet out;
-  out.name = sheet->info.names[sheet->index];
-  out.index = sheet->index + 1;
-  out.all_names = std::move(sheet->info.names);
-  out.rows = std::move(*rows);
-  return out;
-}
-
 // ---- XlsxRowReader ----
 
 struct XlsxRowReader::State {
@@ -721,7 +708,6 @@ struct XlsxRowReader::State {
   std::string_view bytes;
   SheetLimits limits;
   PreparedSheet sheet;
-  std::string name;
 
   // The rows being handed out, and where in them the caller is.
   SheetRows current;
@@ -893,7 +879,6 @@ Expected<std::unique_ptr<XlsxRowReader>> XlsxRowReader::open(std::string_view by
   auto sheet = prepare_sheet(bytes, choice, limits);
   if (!sheet) return sheet.error();
   auto state = std::make_unique<State>(bytes, limits, std::move(*sheet));
-  state->name = state->sheet.info.names[state->sheet.index];
   if (state->sheet.part_bytes < threads_from_bytes) {
     auto rows = read_rows_whole(state->sheet, state->limits);
     if (!rows) return rows.error();
@@ -907,7 +892,7 @@ Expected<std::unique_ptr<XlsxRowReader>> XlsxRowReader::open(std::string_view by
   return std::unique_ptr<XlsxRowReader>(new XlsxRowReader(std::move(state)));
 }
 
-const std::string& XlsxRowReader::sheet_name() const { return state_->name; }
+const std::string& XlsxRowReader::sheet_name() const { return state_->sheet.info.names[state_->sheet.index]; }
 
 const CsvRow* XlsxRowReader::next() {
   State& s = *state_;
@@ -933,13 +918,15 @@ XlsxRowReader::Mode XlsxRowReader::mode() {
 }
 
 Expected<Sheet> read_xlsx(std::string_view bytes, const SheetChoice& choice, const SheetLimits& limits) {
-  auto compact = read_xlsx_compact(bytes, choice, limits);
-  if (!compact) return compact.error();
+  auto prepared = prepare_sheet(bytes, choice, limits);
+  if (!prepared) return prepared.error();
+  auto rows = read_rows_whole(*prepared, limits);
+  if (!rows) return rows.error();
   Sheet sheet;
-  sheet.name = std::move(compact->name);
-  sheet.index = compact->index;
-  sheet.all_names = std::move(compact->all_names);
-  sheet.rows = compact->rows.to_vector();
+  sheet.name = prepared->info.names[prepared->index];
+  sheet.index = prepared->index + 1;
+  sheet.all_names = std::move(prepared->info.names);
+  sheet.rows = rows->to_vector();
   return sheet;
 }
 

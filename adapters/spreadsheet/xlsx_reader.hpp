@@ -18,17 +18,13 @@ namespace veikart::adapters::spreadsheet {
 /// e.g. "xl/worksheets/sheet1.xml: ...".
 Expected<Sheet> read_xlsx(std::string_view bytes, const SheetChoice& choice = {}, const SheetLimits& limits = {});
 
-/// The same, with the rows held compactly (what the adapter maps from).
-Expected<CompactSheet> read_xlsx_compact(std::string_view bytes, const SheetChoice& choice = {},
-                                         const SheetLimits& limits = {});
-
 /// Reads a sheet row by row for a caller that maps rows as they come. A large sheet part (at least
 /// `threads_from_bytes` inflated) is parsed on a worker thread while the caller takes rows, with a few blocks of
 /// rows in between, so reading and mapping share two cores and memory stays flat. Merged ranges come after the
 /// rows in a worksheet and can change rows already read, and rows may be out of order; so a second worker first
 /// scans the part's bytes for `mergeCell` elements and descending row numbers, and the rows are held back until
 /// it has found neither. When it finds either (or cannot tell), the whole sheet is read first and merged and
-/// sorted, as `read_xlsx_compact` does. Smaller parts are read that way too, on the calling thread.
+/// sorted, as `read_xlsx` does. Smaller parts are read that way too, on the calling thread.
 /// The bytes must outlive the reader. Destroying the reader stops its workers.
 class XlsxRowReader {
  public:
