@@ -46,11 +46,13 @@ void log_line(std::string_view level, std::string_view message) {
 
 namespace {
 
-// Waits before read attempt `attempt` + 1: the monitor's backoff with jitter, or longer when the upstream's
-// Retry-After asks for it. False when the upstream asks for longer than a run retries: the run ends failed.
-asio::awaitable<bool> wait_before_retry(const SourceMonitor& monitor, int attempt, std::mt19937& rng,
-                                        std::optional<std::chrono::seconds> retry_after) {
-  const auto delay = monitor.retry_wait(attempt, std::uniform_real_distribution<double>(0, 1)(rng), retry_after);
+// After failed read attempt `attempt`: false when there is to be no retry (no monitor: a one-off run; the
+// retries are used up; the gateway is stopping; the upstream's Retry-After asks for longer than a run waits),
+// else true once the monitor's backoff with jitter, or the longer Retry-After, has passed.
+asio::awaitable<bool> may_retry(const SourceMonitor* monitor, int attempt, const std::atomic<bool>* stopping,
+                                std::mt19937& rng, std::optional<std::chrono::seconds> retry_after) {
+  if (monitor == nullptr || attempt > monitor->policy().retries || (stopping && *stopping)) co_return false;
+  const auto delay = monitor->retry_wait(attempt, std::uniform_real_distribution<double>(0, 1)(rng), retry_after);
   if (!delay) co_return false;
   asio::steady_timer wait(co_await asio::this_coro::executor);
   wait.expires_after(*delay);
@@ -85,9 +87,7 @@ asio::awaitable<IngestReport> pull_and_apply(SourceAdapter& adapter, const Sourc
         return read;
       });
       if (attempts) *attempts = attempt;
-      if (!report.read_failed || monitor == nullptr || attempt > monitor->policy().retries || (stopping && *stopping))
-        break;
-      if (!co_await wait_before_retry(*monitor, attempt, rng, std::nullopt)) break;
+      if (!report.read_failed || !co_await may_retry(monitor, attempt, stopping, rng, std::nullopt)) break;
     }
     co_return run.finish(std::move(report));
   }
@@ -100,9 +100,9 @@ asio::awaitable<IngestReport> pull_and_apply(SourceAdapter& adapter, const Sourc
       batch = Error{std::string("adapter failed unexpectedly: ") + e.what()};
     }
     if (attempts) *attempts = attempt;
-    if (!batch.ok() && retry_after) *retry_after = batch.error().retry_after;
-    if (batch.ok() || monitor == nullptr || attempt > monitor->policy().retries || (stopping && *stopping)) break;
-    if (!co_await wait_before_retry(*monitor, attempt, rng, batch.error().retry_after)) break;
+    if (batch.ok()) break;
+    if (retry_after) *retry_after = batch.error().retry_after;
+    if (!co_await may_retry(monitor, attempt, stopping, rng, batch.error().retry_after)) break;
   }
   co_return ingest_batch(store, info, batch, dry_run, started);
 }
