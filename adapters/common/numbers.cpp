@@ -56,7 +56,7 @@ bool strip_suffix_word(std::string& s, const std::vector<std::string_view>& word
   for (auto w : words) {
     std::string_view sv = s;
     std::string_view body = sv;
-    if (ends_with(sv, std::string(w) + ".")) {
+    if (!sv.empty() && sv.back() == '.' && ends_with(sv.substr(0, sv.size() - 1), w)) {
       body = sv.substr(0, sv.size() - w.size() - 1);
     } else if (ends_with(sv, w)) {
       body = sv.substr(0, sv.size() - w.size());
@@ -144,9 +144,30 @@ std::optional<std::string> join_digit_groups(std::string_view s) {
   return out;
 }
 
+/// A plain decimal number as a numeric spreadsheet cell gives it ("4866727.21", "-1500"), read directly; nullopt
+/// for anything else, which the general rules read (a dot followed by exactly three digits is a thousands mark
+/// there, so "1.234" is not plain).
+std::optional<double> plain_number(std::string_view s) {
+  std::size_t i = !s.empty() && s.front() == '-' ? 1 : 0;
+  const std::size_t digits_from = i;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+  if (i == digits_from) return std::nullopt;
+  if (i < s.size()) {
+    if (s[i] != '.') return std::nullopt;
+    const std::size_t decimals_from = ++i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    if (i != s.size() || i == decimals_from || i - decimals_from == 3) return std::nullopt;
+  }
+  double v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
 }  // namespace
 
 Expected<double> parse_amount_nok(std::string_view text) {
+  if (auto v = plain_number(trim(text))) return *v;
   const std::string original(trim(text));
   auto fail = [&] { return Error{"cannot read amount '" + original + "'"}; };
   std::string s(trim(ascii_spaces(original)));
@@ -158,15 +179,20 @@ Expected<double> parse_amount_nok(std::string_view text) {
       s = std::string(trim(std::string_view(s).substr(0, s.size() - 2)));
       changed = true;
     }
-    changed = strip_prefix_word(s, {"nok", "kr", "ca", "cirka"}) || changed;
-    changed = strip_suffix_word(s, {"nok", "kr"}) || changed;
+    static const std::vector<std::string_view> currency_prefixes = {"nok", "kr", "ca", "cirka"};
+    static const std::vector<std::string_view> currency_suffixes = {"nok", "kr"};
+    changed = strip_prefix_word(s, currency_prefixes) || changed;
+    changed = strip_suffix_word(s, currency_suffixes) || changed;
   }
+  static const std::vector<std::string_view> billions = {"milliarder", "milliard", "mrd"};
+  static const std::vector<std::string_view> millions = {"millioner", "million", "mill", "mnok", "mln"};
+  static const std::vector<std::string_view> thousands = {"tusen"};
   double factor = 1;
-  if (strip_suffix_word(s, {"milliarder", "milliard", "mrd"})) {
+  if (strip_suffix_word(s, billions)) {
     factor = 1e9;
-  } else if (strip_suffix_word(s, {"millioner", "million", "mill", "mnok", "mln"})) {
+  } else if (strip_suffix_word(s, millions)) {
     factor = 1e6;
-  } else if (strip_suffix_word(s, {"tusen"})) {
+  } else if (strip_suffix_word(s, thousands)) {
     factor = 1e3;
   }
   if (ends_with(s, ",-")) s = std::string(trim(std::string_view(s).substr(0, s.size() - 2)));

@@ -3,10 +3,13 @@
 #include "adapters/common/files.hpp"
 
 #include <algorithm>
+#include <array>
 #include <fstream>
 #include <functional>
 #include <set>
 #include <unordered_map>
+
+#include <boost/unordered/unordered_flat_map.hpp>
 
 #include "adapters/common/dates.hpp"
 #include "adapters/common/numbers.hpp"
@@ -154,12 +157,33 @@ void append_unique(std::vector<std::string>& to, const std::vector<std::string>&
 
 Json owner_json(const Owner& o) { return Json{{"type", o.type}, {"id", o.id}, {"name", o.name}}; }
 
+/// The simple mapping fields, in the order of simple_mapping_fields().
+enum class Field : std::size_t {
+  id,
+  same_as,
+  title,
+  summary,
+  status,
+  kind,
+  networks,
+  municipalities,
+  themes,
+  priority,
+  owner,
+  risks,
+  link,
+};
+constexpr std::size_t field_count = static_cast<std::size_t>(Field::link) + 1;
+
 /// Everything map_table needs about the header: which column each configured field reads.
 struct Layout {
   std::size_t header_line = 0;
   bool column_letters = false;  // workbooks: messages name the sheet column as well
-  Json default_owner;           // built once, not per row
-  std::map<std::string, std::vector<Column>> simple;
+  // The defaults as JSON, built once, not per row.
+  Json default_owner;
+  Json default_networks, default_municipalities, default_themes;
+  /// Per simple field (indexed by Field): the columns it reads, in the order tried; empty when not mapped.
+  std::array<std::vector<Column>, field_count> simple;
   std::vector<std::vector<Column>> milestones;
   std::vector<std::vector<Column>> costs;
   std::vector<std::vector<Column>> cost_years;
@@ -215,6 +239,7 @@ struct ListLookup {
   std::vector<std::string> found;
   std::vector<std::string> unknown;
   bool all_without_networks = false;
+  Json json;  // `found` as a JSON array, built once per distinct cell text
 };
 
 /// Resolves a list cell to ids in order of first mention, without repeats.
@@ -223,6 +248,7 @@ ListLookup lookup_ids(std::string_view text, const Finder& find) {
   std::vector<std::string> found;
   resolve_list(text, 0, find, found, r.unknown);
   append_unique(r.found, found);
+  r.json = r.found;
   return r;
 }
 
@@ -240,7 +266,15 @@ struct Lookups {
   using Cache = std::unordered_map<std::string, V, TextHash, std::equal_to<>>;
   Cache<ListLookup> networks, municipalities, themes;
   Cache<Expected<ParsedDate>> dates;
-  Cache<Expected<Priority>> priorities;
+  Cache<Expected<Json>> priorities;  // the priority object
+  /// Per milestone column: the milestone object a cell's text makes, with its year.
+  struct MilestoneCell {
+    Expected<ParsedDate> date = Error{};
+    int year = 0;
+    Json json;
+  };
+  std::vector<Cache<MilestoneCell>> milestones;
+  std::string key;  // scratch for composite keys
 
   template <class V, class F>
   static const V& get(Cache<V>& cache, std::string_view key, V& scratch, F&& compute) {
@@ -273,19 +307,19 @@ class RowMapper {
     f.fields = Json::object();
     Json& fields = f.fields;
 
-    auto id_cell = value("id");
-    auto title = value("title");
+    auto id_cell = value(Field::id);
+    auto title = value(Field::title);
     if (title) {
       fields["title"] = title->text;
     } else {
-      reject("missing title" + looked_in("title"));
+      reject("missing title" + looked_in(Field::title));
     }
-    if (auto summary = value("summary")) fields["summary"] = summary->text;
+    if (auto summary = value(Field::summary)) fields["summary"] = summary->text;
 
     map_status(fields);
     map_kind(fields);
     map_owner(fields);
-    std::vector<std::string> networks = map_networks(fields);
+    const std::vector<std::string>& networks = map_networks(fields);
     map_municipalities(fields, networks);
     map_themes(fields);
     map_priority(fields);
@@ -313,7 +347,7 @@ class RowMapper {
     // Only an id cell is a stable key; a row number shifts whenever rows are added above.
     if (id_cell) known_record_ = id_cell->text;
     f.id = options_.id_prefix + ":" + own_id;
-    if (auto same = value("same_as")) {
+    if (auto same = value(Field::same_as)) {
       if (is_canonical_id(same->text)) {
         f.id = same->text;
         external.insert(external.begin(), Json{{"system", options_.id_prefix}, {"id", own_id}});
@@ -350,17 +384,15 @@ class RowMapper {
     return std::nullopt;
   }
 
-  std::optional<CellValue> value(const std::string& field) const {
-    auto it = layout_.simple.find(field);
-    if (it == layout_.simple.end()) return std::nullopt;
-    return first_value(it->second);
+  std::optional<CellValue> value(Field field) const {
+    return first_value(layout_.simple[static_cast<std::size_t>(field)]);
   }
 
-  std::string looked_in(const std::string& field) const {
-    auto it = layout_.simple.find(field);
-    if (it == layout_.simple.end() || it->second.empty()) return {};
+  std::string looked_in(Field field) const {
+    const std::vector<Column>& columns = layout_.simple[static_cast<std::size_t>(field)];
+    if (columns.empty()) return {};
     std::vector<std::string> headers;
-    for (const auto& c : it->second) headers.push_back(c.header);
+    for (const auto& c : columns) headers.push_back(c.header);
     return " (column " + words_list(headers) + " is empty)";
   }
 
@@ -375,7 +407,7 @@ class RowMapper {
   std::string in_column(const Column* c) const { return column_name(c) + ": "; }
 
   void map_status(Json& fields) {
-    if (auto v = value("status")) {
+    if (auto v = value(Field::status)) {
       if (auto s = status_from_word(v->text)) {
         fields["status"] = *s;
       } else {
@@ -384,12 +416,12 @@ class RowMapper {
     } else if (options_.defaults.status) {
       fields["status"] = *options_.defaults.status;
     } else {
-      reject("missing status" + looked_in("status") + " and no default status");
+      reject("missing status" + looked_in(Field::status) + " and no default status");
     }
   }
 
   void map_kind(Json& fields) {
-    if (auto v = value("kind")) {
+    if (auto v = value(Field::kind)) {
       if (auto k = kind_from_word(v->text)) {
         fields["kind"] = *k;
       } else {
@@ -401,7 +433,7 @@ class RowMapper {
   }
 
   void map_owner(Json& fields) {
-    auto v = value("owner");
+    auto v = value(Field::owner);
     if (!v) {
       if (options_.defaults.owner) fields["owner"] = layout_.default_owner;
       return;
@@ -417,38 +449,38 @@ class RowMapper {
     }
   }
 
-  std::vector<std::string> map_networks(Json& fields) {
-    std::vector<std::string> ids;
-    if (auto v = value("networks")) {
-      ListLookup scratch;
-      const ListLookup& l = Lookups::get(lookups_.networks, v->text, scratch, [&] {
+  /// The row's network ids (valid while the mapper lives).
+  const std::vector<std::string>& map_networks(Json& fields) {
+    static const std::vector<std::string> none;
+    if (auto v = value(Field::networks)) {
+      const ListLookup& l = Lookups::get(lookups_.networks, v->text, list_scratch_, [&] {
         return lookup_ids(v->text, [&](std::string_view s) -> std::optional<std::vector<std::string>> {
           if (const Network* n = reference_.find_network(s)) return std::vector<std::string>{n->id};
           return std::nullopt;
         });
       });
       for (const auto& u : l.unknown) reject(in_column(v->column) + "unknown network " + quote(u));
-      ids = l.found;
-    } else if (options_.defaults.networks) {
-      ids = *options_.defaults.networks;
-    } else {
-      return ids;
+      fields["networks"] = l.json;
+      return l.found;
     }
-    fields["networks"] = ids;
-    return ids;
+    if (options_.defaults.networks) {
+      fields["networks"] = layout_.default_networks;
+      return *options_.defaults.networks;
+    }
+    return none;
   }
 
   void map_municipalities(Json& fields, const std::vector<std::string>& networks) {
-    auto v = value("municipalities");
+    auto v = value(Field::municipalities);
     if (!v) {
-      if (options_.defaults.municipalities) fields["municipalities"] = *options_.defaults.municipalities;
+      if (options_.defaults.municipalities) fields["municipalities"] = layout_.default_municipalities;
       return;
     }
     // "alle" depends on the row's networks, so they are part of the key.
-    std::string key(v->text);
+    std::string& key = lookups_.key;
+    key.assign(v->text);
     for (const auto& n : networks) (key += '\x1f') += n;
-    ListLookup scratch;
-    const ListLookup& l = Lookups::get(lookups_.municipalities, key, scratch, [&] {
+    const ListLookup& l = Lookups::get(lookups_.municipalities, key, list_scratch_, [&] {
       ListLookup r;
       Finder find = [&](std::string_view s) -> std::optional<std::vector<std::string>> {
         const std::string folded = fold(s);
@@ -469,47 +501,46 @@ class RowMapper {
       resolve_list(v->text, 0, find, r.found, r.unknown);
       std::sort(r.found.begin(), r.found.end());
       r.found.erase(std::unique(r.found.begin(), r.found.end()), r.found.end());
+      r.json = r.found;
       return r;
     });
     for (const auto& u : l.unknown) reject(in_column(v->column) + "unknown municipality " + quote(u));
     if (l.all_without_networks)
       reject(in_column(v->column) + quote(v->text) + " needs the row's networks, and it has none");
-    fields["municipalities"] = l.found;
+    fields["municipalities"] = l.json;
   }
 
   void map_themes(Json& fields) {
-    auto v = value("themes");
+    auto v = value(Field::themes);
     if (!v) {
-      if (options_.defaults.themes) fields["themes"] = *options_.defaults.themes;
+      if (options_.defaults.themes) fields["themes"] = layout_.default_themes;
       return;
     }
-    ListLookup scratch;
-    const ListLookup& l = Lookups::get(lookups_.themes, v->text, scratch, [&] {
+    const ListLookup& l = Lookups::get(lookups_.themes, v->text, list_scratch_, [&] {
       return lookup_ids(v->text, [&](std::string_view s) -> std::optional<std::vector<std::string>> {
         if (const Theme* t = reference_.find_theme(s)) return std::vector<std::string>{t->id};
         return std::nullopt;
       });
     });
     for (const auto& u : l.unknown) warn(in_column(v->column) + "unknown theme " + quote(u) + " dropped");
-    if (!l.found.empty() || l.unknown.empty()) fields["themes"] = l.found;
+    if (!l.found.empty() || l.unknown.empty()) fields["themes"] = l.json;
   }
 
   void map_priority(Json& fields) {
-    auto v = value("priority");
+    auto v = value(Field::priority);
     if (!v) return;
     // parse_options guarantees a scheme whenever the priority column is mapped.
-    Expected<Priority> scratch = Error{};
-    const Expected<Priority>& p = Lookups::get(lookups_.priorities, v->text, scratch, [&] {
-      return normalise_priority(options_.priority_scheme.value_or(""), v->text);
+    Expected<Json> scratch = Error{};
+    const Expected<Json>& p = Lookups::get(lookups_.priorities, v->text, scratch, [&]() -> Expected<Json> {
+      auto parsed = normalise_priority(options_.priority_scheme.value_or(""), v->text);
+      if (!parsed) return parsed.error();
+      return Json{{"scheme", parsed->scheme}, {"value", parsed->value}, {"rank", parsed->rank}};
     });
     if (!p) {
       reject(in_column(v->column) + p.error().message);
       return;
     }
-    Json& priority = fields["priority"];
-    priority["scheme"] = p->scheme;
-    priority["value"] = p->value;
-    priority["rank"] = p->rank;
+    fields["priority"] = *p;
   }
 
   /// parse_date, memoised by the cell's text.
@@ -524,19 +555,26 @@ class RowMapper {
       const MilestoneColumn& m = options_.milestones[i];
       auto v = first_value(layout_.milestones[i]);
       if (!v) continue;
-      Expected<ParsedDate> scratch = Error{};
-      const Expected<ParsedDate>& d = date_of(v->text, scratch);
-      if (!d) {
-        reject(in_column(v->column) + d.error().message);
+      Lookups::MilestoneCell scratch;
+      const Lookups::MilestoneCell& cell = Lookups::get(lookups_.milestones[i], v->text, scratch, [&] {
+        Lookups::MilestoneCell c;
+        c.date = parse_date(v->text);
+        if (c.date) {
+          c.year = std::stoi(c.date->date.substr(0, 4));
+          c.json = Json{{"name", m.name},
+                        {"kind", m.kind},
+                        {"date", c.date->date},
+                        {"precision", c.date->precision},
+                        {"label", c.date->label}};
+        }
+        return c;
+      });
+      if (!cell.date) {
+        reject(in_column(v->column) + cell.date.error().message);
         continue;
       }
-      years.emplace(m.kind, std::stoi(d->date.substr(0, 4)));
-      Json& milestone = list.emplace_back(Json::object());
-      milestone["name"] = m.name;
-      milestone["kind"] = m.kind;
-      milestone["date"] = d->date;
-      milestone["precision"] = d->precision;
-      milestone["label"] = d->label;
+      years.emplace(m.kind, cell.year);
+      list.push_back(cell.json);
     }
     if (!list.empty()) fields["milestones"] = std::move(list);
     return years;
@@ -604,7 +642,7 @@ class RowMapper {
   }
 
   void map_risks(Json& fields) {
-    auto v = value("risks");
+    auto v = value(Field::risks);
     if (!v) return;
     std::vector<std::string> risks;
     for (auto& part : split_list(v->text, ";\n")) {
@@ -618,7 +656,7 @@ class RowMapper {
   }
 
   void map_links(Json& fields) {
-    auto v = value("link");
+    auto v = value(Field::link);
     if (!v) return;
     Json links = Json::array();
     for (const auto& href : split_list(v->text, " \n\t;")) {
@@ -640,6 +678,7 @@ class RowMapper {
   std::vector<Issue>& warnings_;
   std::vector<std::string> reasons_;
   std::string known_record_;
+  ListLookup list_scratch_;  // a lookup past the caches' size
 };
 
 std::string join_reasons(const std::vector<std::string>& reasons) {
@@ -687,7 +726,8 @@ class FragmentOutput {
   Batch& batch_;
   FragmentSink* sink_;
   std::vector<std::string> prefixes_;
-  std::unordered_map<std::string, Place> first_;
+  // Open addressing: a large read looks up every id once, and a node-based map's cache misses dominated that.
+  boost::unordered_flat_map<std::string, Place, TextHash, std::equal_to<>> first_;
 };
 
 /// Checks the defaults' reference ids and fills in owner names, so every row gets canonical values.
@@ -923,6 +963,9 @@ std::optional<Error> map_rows(const std::function<const CsvRow*()>& next, const 
   layout.header_line = header.line;
   layout.column_letters = column_letters;
   if (options.defaults.owner) layout.default_owner = owner_json(*options.defaults.owner);
+  if (options.defaults.networks) layout.default_networks = *options.defaults.networks;
+  if (options.defaults.municipalities) layout.default_municipalities = *options.defaults.municipalities;
+  if (options.defaults.themes) layout.default_themes = *options.defaults.themes;
   auto columns_for = [&](const std::string& what, const std::vector<std::string>& list) {
     auto columns = find_columns(header, list);
     if (columns.empty()) {
@@ -930,7 +973,12 @@ std::optional<Error> map_rows(const std::function<const CsvRow*()>& next, const 
     }
     return columns;
   };
-  for (const auto& [field, list] : options.mapping) layout.simple[field] = columns_for(field, list);
+  const std::vector<std::string>& fields = simple_mapping_fields();
+  for (const auto& [field, list] : options.mapping) {
+    // parse_options takes only the simple fields into `mapping`.
+    const auto i = static_cast<std::size_t>(std::find(fields.begin(), fields.end(), field) - fields.begin());
+    if (i < field_count) layout.simple[i] = columns_for(field, list);
+  }
   for (const auto& m : options.milestones)
     layout.milestones.push_back(columns_for("milestone " + quote(m.name), {m.column}));
   for (const auto& c : options.costs) {
@@ -942,6 +990,7 @@ std::optional<Error> map_rows(const std::function<const CsvRow*()>& next, const 
   for (const auto& e : options.external_ids) layout.external_ids.push_back(columns_for("external_ids", {e.column}));
 
   Lookups lookups;
+  lookups.milestones.resize(options.milestones.size());
   while (const CsvRow* next_row = next()) {
     const CsvRow& row = *next_row;
     std::size_t non_empty = 0;

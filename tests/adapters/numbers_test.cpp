@@ -36,11 +36,16 @@ INSTANTIATE_TEST_SUITE_P(NorwegianForms, Amounts,
                                            AmountCase{"500 000,-", 500000}, AmountCase{"kr 500 000,-", 500000},
                                            AmountCase{"12000", 12000}, AmountCase{"12.5", 12.5}, AmountCase{"0", 0},
                                            AmountCase{"-25 000", -25000}, AmountCase{"1,234,567.50", 1234567.5},
-                                           AmountCase{"50 tusen", 50000}));
+                                           AmountCase{"50 tusen", 50000},
+                                           // Plain numbers as numeric cells give them, read by the short path.
+                                           AmountCase{"4866727.21", 4866727.21}, AmountCase{"-1500", -1500},
+                                           AmountCase{"1.2345", 1.2345}, AmountCase{" 42 ", 42},
+                                           // ... except a dot before exactly three digits, a thousands mark.
+                                           AmountCase{"1.234", 1234}, AmountCase{"-1.500", -1500}));
 
 TEST(Numbers, RejectsWhatIsNotAnAmount) {
   for (const char* text : {"", "kr", "mye", "ca. mye", "12 34", "1 2345", "1.23.456", "1,2,3,4.5.6", "12abc",
-                           "1,2 mill mill", "1..2", "50 %", "2021/123"}) {
+                           "1,2 mill mill", "1..2", "50 %", "2021/123", "5.", ".5", "-", "1e5", "0x10", "1.2.3"}) {
     auto v = parse_amount_nok(text);
     EXPECT_FALSE(v.ok()) << text << " read as " << (v.ok() ? *v : 0);
   }
