@@ -48,6 +48,16 @@ int days_in_month(int year, int month) {
 }
 
 std::string iso(int year, int month, int day) {
+  if (year >= 0 && year <= 9999 && month >= 0 && month <= 99 && day >= 0 && day <= 99) {
+    // Every date this file makes; a workbook's date column comes through here once per cell.
+    std::string s = "0000-00-00";
+    for (int i = 3; i >= 0; --i, year /= 10) s[static_cast<std::size_t>(i)] = static_cast<char>('0' + year % 10);
+    s[5] = static_cast<char>('0' + month / 10);
+    s[6] = static_cast<char>('0' + month % 10);
+    s[8] = static_cast<char>('0' + day / 10);
+    s[9] = static_cast<char>('0' + day % 10);
+    return s;
+  }
   char buf[40];  // room for any int triple, so -O2 cannot warn of truncation
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", year, month, day);
   return buf;

@@ -72,7 +72,7 @@ struct Cell {
       double number = 0;
       auto r = std::from_chars(v.data(), v.data() + v.size(), number);
       if (!v.empty() && r.ec == std::errc() && r.ptr == v.data() + v.size()) {
-        format_number(number, out);
+        format_number(v, number, out);
         return;
       }
     } else if (value_type == "date" && is_iso_date(date_value)) {

@@ -132,6 +132,41 @@ void format_number(double value, std::string& out) {
   out.assign(buf, r.ptr);
 }
 
+namespace {
+
+/// Whether format_number would print `s` unchanged: [-]digits[.digits], at most 15 digits in all (so the double
+/// read from it prints back as the same digits), no leading zero before another digit, no trailing zero after
+/// the point, and not a negative zero.
+bool is_formatted_number(std::string_view s) {
+  std::size_t i = !s.empty() && s.front() == '-' ? 1 : 0;
+  const bool negative = i == 1;
+  const std::size_t int_from = i;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+  const std::size_t int_digits = i - int_from;
+  if (int_digits == 0 || (int_digits > 1 && s[int_from] == '0')) return false;
+  std::size_t digits = int_digits;
+  if (i < s.size()) {
+    if (s[i] != '.') return false;
+    const std::size_t frac_from = ++i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    if (i != s.size() || i == frac_from || s[i - 1] == '0') return false;
+    digits += i - frac_from;
+  } else if (negative && s[int_from] == '0') {
+    return false;  // "-0" prints as "0"
+  }
+  return digits <= 15;
+}
+
+}  // namespace
+
+void format_number(std::string_view written, double value, std::string& out) {
+  if (is_formatted_number(written)) {
+    out.assign(written);
+  } else {
+    format_number(value, out);
+  }
+}
+
 Expected<std::size_t> choose_sheet(const std::vector<std::string>& names, const SheetChoice& choice) {
   if (names.empty()) return Error{"the workbook has no sheets"};
   if (choice.index) {
@@ -150,11 +185,15 @@ Expected<std::size_t> choose_sheet(const std::vector<std::string>& names, const 
 }
 
 std::optional<std::uint64_t> parse_count(std::string_view s) {
-  s = trim(s);
+  // Called for every cell reference of a sheet: the common untrimmed case skips trim's call.
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  if (s.empty() || !digit(s.front()) || !digit(s.back())) s = trim(s);
   if (s.empty() || s.size() > 18) return std::nullopt;
   std::uint64_t v = 0;
-  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (r.ec != std::errc() || r.ptr != s.data() + s.size()) return std::nullopt;
+  for (char c : s) {
+    if (!digit(c)) return std::nullopt;
+    v = v * 10 + static_cast<std::uint64_t>(c - '0');
+  }
   return v;
 }
 

@@ -74,6 +74,9 @@ std::string column_letters(std::size_t zero_based);
 /// A number as a cell shows it without a format: at most 15 significant digits (what Excel keeps), no
 /// exponent, no trailing zeros: 1234567.5, 12, 0.25. Writes into `out` (replacing its content).
 void format_number(double value, std::string& out);
+/// The same for a number read from `written`: when the text is already in that form (a plain decimal of at
+/// most 15 digits, no superfluous zeros, as most stored cells are) it is copied instead of printed anew.
+void format_number(std::string_view written, double value, std::string& out);
 
 /// Picks the sheet from the names in workbook order; the error lists the names.
 Expected<std::size_t> choose_sheet(const std::vector<std::string>& names, const SheetChoice& choice);

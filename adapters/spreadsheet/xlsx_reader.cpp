@@ -439,7 +439,7 @@ class WorksheetReader final : public SaxHandler {
         if (date) {
           output_ = std::move(*date);
         } else {
-          format_number(number, output_);
+          format_number(v, number, output_);
         }
         break;
       }
@@ -637,8 +637,11 @@ class SheetScanner {
     if (name_end >= b.size()) return std::string_view::npos;
     std::string_view name = b.substr(q, name_end - q);
     if (auto colon = name.rfind(':'); colon != std::string_view::npos) name.remove_prefix(colon + 1);
-    const bool row = name == "row", cell = name == "c";
-    if (name == "mergeCell" || name == "mergeCells") {
+    // A sheet has millions of tags; comparing by length and characters keeps this loop free of library calls.
+    const std::size_t n = name.size();
+    const bool cell = n == 1 && name[0] == 'c';
+    const bool row = n == 3 && name[0] == 'r' && name[1] == 'o' && name[2] == 'w';
+    if ((n == 9 || n == 10) && name[0] == 'm' && name.substr(0, 9) == "mergeCell" && (n == 9 || name[9] == 's')) {
       whole_ = true;
       return name_end;
     }
@@ -668,7 +671,7 @@ class SheetScanner {
       }
       const std::size_t close = b.find(quote_char, p + 1);
       if (close == std::string_view::npos) return std::string_view::npos;
-      if (attr_name == "r") r = b.substr(p + 1, close - p - 1);
+      if (attr_name.size() == 1 && attr_name[0] == 'r') r = b.substr(p + 1, close - p - 1);
       p = close + 1;
     }
     if (row) {

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <charconv>
+
 #include "adapters/spreadsheet/xlsx_reader.hpp"
 #include "workbook_test_support.hpp"
 
@@ -56,6 +58,48 @@ TEST(Xlsx, ReadsEveryCellType) {
                                     {"12", "1234567.5", "0.0015", "0.3", "true", "false", "#N/A", "12 stk", " inline ",
                                      "0", "100000000000000000000", "-42.1"}}));
   EXPECT_EQ(sheet->rows[2], (CsvRow{5, {"Digi Helse", "7", "", "", "Linje 1\nLinje 2"}}));
+}
+
+TEST(Xlsx, NumberTextCopiedOnlyWhenPrintingWouldGiveTheSame) {
+  // format_number(text, value) copies text that is already in the printed form; everything else is printed.
+  for (const char* text : {"0",
+                           "7",
+                           "12",
+                           "-42",
+                           "4866727.21",
+                           "0.5",
+                           "-0.25",
+                           "123456789012345",
+                           "0.00000000000001",
+                           "-0",
+                           "0.30000000000000004",
+                           "1234567890123456",
+                           "-42.10",
+                           "007",
+                           "1.50",
+                           "1E+20",
+                           "1.5E-3",
+                           "+5",
+                           "5.",
+                           ".5",
+                           "0.0",
+                           "-0.0",
+                           "99999999999999.9",
+                           "999999999999999.9"}) {
+    double value = 0;
+    std::string_view v = text;
+    if (v.front() == '+') v.remove_prefix(1);  // from_chars takes no plus sign; the readers never see one
+    std::from_chars(v.data(), v.data() + v.size(), value);
+    std::string printed, copied;
+    format_number(value, printed);
+    format_number(text, value, copied);
+    EXPECT_EQ(copied, printed) << text;
+  }
+  std::string out;
+  format_number("4866727.21", 4866727.21, out);
+  EXPECT_EQ(out, "4866727.21");
+  format_number("1.50", 1.5, out);
+  EXPECT_EQ(out, "1.5");
 }
 
 TEST(Xlsx, StyledNumbersAreDatesInThe1900System) {
