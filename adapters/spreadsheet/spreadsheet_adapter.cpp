@@ -4,10 +4,10 @@
 
 #include <algorithm>
 #include <array>
+#include <deque>
 #include <fstream>
 #include <functional>
 #include <set>
-#include <unordered_map>
 
 #include <boost/unordered/unordered_flat_map.hpp>
 
@@ -262,9 +262,18 @@ struct TextHash {
 /// text. Each cache stops growing at `max_entries` (then it computes without storing).
 struct Lookups {
   static constexpr std::size_t max_entries = 20'000;
+  /// Open addressing, as the lookups run for every row. A reference `get` returns stays valid until the next
+  /// insertion into the same cache.
   template <class V>
-  using Cache = std::unordered_map<std::string, V, TextHash, std::equal_to<>>;
-  Cache<ListLookup> networks, municipalities, themes;
+  using Cache = boost::unordered_flat_map<std::string, V, TextHash, std::equal_to<>>;
+  /// List cells are written many ways ("Sola, Karmøy", "Karmøy og Sola", ...) that resolve to far fewer lists,
+  /// so each text keeps only the number of its result and equal results are stored once. References stay valid.
+  struct ListCache {
+    Cache<std::uint32_t> by_text;
+    Cache<std::uint32_t> by_content;
+    std::deque<ListLookup> results;
+  };
+  ListCache networks, municipalities, themes;
   Cache<Expected<ParsedDate>> dates;
   Cache<Expected<Json>> priorities;  // the priority object
   /// Per milestone column: the milestone object a cell's text makes, with its year.
@@ -285,6 +294,26 @@ struct Lookups {
     }
     return cache.emplace(std::string(key), compute()).first->second;
   }
+
+  template <class F>
+  static const ListLookup& get(ListCache& cache, std::string_view key, ListLookup& scratch, F&& compute) {
+    if (auto it = cache.by_text.find(key); it != cache.by_text.end()) return cache.results[it->second];
+    if (cache.by_text.size() >= max_entries) {
+      scratch = compute();
+      return scratch;
+    }
+    ListLookup result = compute();
+    std::string content;
+    for (const auto& v : result.found) (content += v) += '\x1f';
+    content += '\x1e';
+    for (const auto& v : result.unknown) (content += v) += '\x1f';
+    content += result.all_without_networks ? '1' : '0';
+    auto [it, added] =
+        cache.by_content.try_emplace(std::move(content), static_cast<std::uint32_t>(cache.results.size()));
+    if (added) cache.results.push_back(std::move(result));
+    cache.by_text.emplace(std::string(key), it->second);
+    return cache.results[it->second];
+  }
 };
 
 /// Maps one data row; collects every reason to reject it so that one pass tells the user all problems.
@@ -303,7 +332,6 @@ class RowMapper {
   /// The fragment, or nullopt after adding the reasons to `reasons()`.
   std::optional<Fragment> map() {
     Fragment f;
-    f.where = where_;
     f.fields = Json::object();
     Json& fields = f.fields;
 
@@ -364,6 +392,7 @@ class RowMapper {
     }
     f.hash = sha256_hex(joined);
     if (!reasons_.empty()) return std::nullopt;
+    f.where = std::move(where_);  // the last use: warnings were added above
     return f;
   }
 

@@ -725,6 +725,10 @@ struct XlsxRowReader::State {
   enum class Verdict { unknown, stream, whole };
   static constexpr std::size_t block_rows = 1024;
   static constexpr std::size_t max_blocks = 4;
+  /// Blocks the reader may read ahead while the scan has not spoken; then it waits for the verdict, so that a
+  /// slow scan does not make it hold the sheet. The reader keeps that head start over the mapping caller.
+  static constexpr std::size_t max_blocks_before_verdict = 16;
+  std::size_t blocks_before_verdict = 0;
   bool threaded = false;
   std::mutex mutex;
   std::condition_variable changed;
@@ -774,7 +778,9 @@ struct XlsxRowReader::State {
   /// On the reader thread: hands the rows read so far over when they may be (`last`: the part is read).
   bool hand_over(SheetBuilder& builder, bool last) {
     std::unique_lock lock(mutex);
-    if (last) changed.wait(lock, [&] { return verdict != Verdict::unknown || stop; });
+    if (last || (verdict == Verdict::unknown && ++blocks_before_verdict >= max_blocks_before_verdict)) {
+      changed.wait(lock, [&] { return verdict != Verdict::unknown || stop; });
+    }
     if (stop) return false;
     if (verdict == Verdict::unknown) return true;  // keep the rows until the scan has spoken
     if (verdict == Verdict::whole) {
