@@ -175,6 +175,14 @@ enum class Field : std::size_t {
 };
 constexpr std::size_t field_count = static_cast<std::size_t>(Field::link) + 1;
 
+/// The first year of each kind of milestone in a row (indexed by MilestoneKind).
+using MilestoneYears = std::array<std::optional<int>, static_cast<std::size_t>(MilestoneKind::other) + 1>;
+
+/// A cost column's fixed values as JSON.
+struct CostWords {
+  Json category, funding, per;
+};
+
 /// Everything map_table needs about the header: which column each configured field reads.
 struct Layout {
   std::size_t header_line = 0;
@@ -187,6 +195,7 @@ struct Layout {
   std::vector<std::vector<Column>> milestones;
   std::vector<std::vector<Column>> costs;
   std::vector<std::vector<Column>> cost_years;
+  std::vector<CostWords> cost_words;
   std::vector<std::vector<Column>> resources;
   std::vector<std::vector<Column>> external_ids;
 };
@@ -276,6 +285,7 @@ struct Lookups {
   ListCache networks, municipalities, themes;
   Cache<Expected<ParsedDate>> dates;
   Cache<Expected<Json>> priorities;  // the priority object
+  Cache<Json> statuses, kinds;       // the canonical word, or null for an unknown one
   /// Per milestone column: the milestone object a cell's text makes, with its year.
   struct MilestoneCell {
     Expected<ParsedDate> date = Error{};
@@ -316,6 +326,52 @@ struct Lookups {
   }
 };
 
+/// The fields a fragment may have, in key order.
+enum class Key : std::size_t {
+  costs,
+  external_ids,
+  kind,
+  links,
+  milestones,
+  municipalities,
+  networks,
+  owner,
+  priority,
+  resources,
+  risks,
+  status,
+  summary,
+  themes,
+  title,
+};
+constexpr std::size_t key_count = static_cast<std::size_t>(Key::title) + 1;
+
+/// A fragment's fields, set in any order and put into the JSON object in key order at the end, so that each
+/// goes to the end of the object's tree instead of being looked up in it.
+class FieldSlots {
+ public:
+  Json& operator[](Key key) {
+    const auto k = static_cast<std::size_t>(key);
+    set_[k] = true;
+    return values_[k];
+  }
+  Json take() {
+    static constexpr std::array<const char*, key_count> names = {
+        "costs",    "external_ids", "kind",  "links",  "milestones", "municipalities", "networks", "owner",
+        "priority", "resources",    "risks", "status", "summary",    "themes",         "title"};
+    Json object = Json::object();
+    auto& o = object.get_ref<Json::object_t&>();
+    for (std::size_t k = 0; k < key_count; ++k) {
+      if (set_[k]) o.emplace_hint(o.end(), names[k], std::move(values_[k]));
+    }
+    return object;
+  }
+
+ private:
+  std::array<Json, key_count> values_;
+  std::array<bool, key_count> set_{};
+};
+
 /// Maps one data row; collects every reason to reject it so that one pass tells the user all problems.
 class RowMapper {
  public:
@@ -332,17 +388,16 @@ class RowMapper {
   /// The fragment, or nullopt after adding the reasons to `reasons()`.
   std::optional<Fragment> map() {
     Fragment f;
-    f.fields = Json::object();
-    Json& fields = f.fields;
+    FieldSlots fields;
 
     auto id_cell = value(Field::id);
     auto title = value(Field::title);
     if (title) {
-      fields["title"] = title->text;
+      fields[Key::title] = title->text;
     } else {
       reject("missing title" + looked_in(Field::title));
     }
-    if (auto summary = value(Field::summary)) fields["summary"] = summary->text;
+    if (auto summary = value(Field::summary)) fields[Key::summary] = summary->text;
 
     map_status(fields);
     map_kind(fields);
@@ -351,7 +406,7 @@ class RowMapper {
     map_municipalities(fields, networks);
     map_themes(fields);
     map_priority(fields);
-    std::map<MilestoneKind, int> milestone_years = map_milestones(fields);
+    const MilestoneYears milestone_years = map_milestones(fields);
     map_costs(fields, milestone_years);
     map_resources(fields);
     map_risks(fields);
@@ -383,7 +438,8 @@ class RowMapper {
         reject(in_column(same->column) + quote(same->text) + " is not a canonical id (like ks:digihelse)");
       }
     }
-    if (!external.empty()) fields["external_ids"] = std::move(external);
+    if (!external.empty()) fields[Key::external_ids] = std::move(external);
+    f.fields = fields.take();
 
     std::string joined;
     for (std::size_t i = 0; i < row_.cells.size(); ++i) {
@@ -435,51 +491,61 @@ class RowMapper {
   }
   std::string in_column(const Column* c) const { return column_name(c) + ": "; }
 
-  void map_status(Json& fields) {
+  void map_status(FieldSlots& fields) {
     if (auto v = value(Field::status)) {
-      if (auto s = status_from_word(v->text)) {
-        fields["status"] = *s;
+      Json scratch;
+      const Json& s = Lookups::get(lookups_.statuses, v->text, scratch, [&] {
+        auto word = status_from_word(v->text);
+        return word ? Json(*word) : Json();
+      });
+      if (!s.is_null()) {
+        fields[Key::status] = s;
       } else {
         reject(in_column(v->column) + "unknown status " + quote(v->text));
       }
     } else if (options_.defaults.status) {
-      fields["status"] = *options_.defaults.status;
+      fields[Key::status] = *options_.defaults.status;
     } else {
       reject("missing status" + looked_in(Field::status) + " and no default status");
     }
   }
 
-  void map_kind(Json& fields) {
+  void map_kind(FieldSlots& fields) {
     if (auto v = value(Field::kind)) {
-      if (auto k = kind_from_word(v->text)) {
-        fields["kind"] = *k;
+      Json scratch;
+      const Json& k = Lookups::get(lookups_.kinds, v->text, scratch, [&] {
+        auto word = kind_from_word(v->text);
+        return word ? Json(*word) : Json();
+      });
+      if (!k.is_null()) {
+        fields[Key::kind] = k;
       } else {
         reject(in_column(v->column) + "unknown kind " + quote(v->text));
       }
     } else if (options_.defaults.kind) {
-      fields["kind"] = *options_.defaults.kind;
+      fields[Key::kind] = *options_.defaults.kind;
     }
   }
 
-  void map_owner(Json& fields) {
+  void map_owner(FieldSlots& fields) {
     auto v = value(Field::owner);
     if (!v) {
-      if (options_.defaults.owner) fields["owner"] = layout_.default_owner;
+      if (options_.defaults.owner) fields[Key::owner] = layout_.default_owner;
       return;
     }
     if (fold(v->text) == "ks") {
-      fields["owner"] = owner_json(Owner{OwnerType::ks, "ks", "KS"});
+      fields[Key::owner] = owner_json(Owner{OwnerType::ks, "ks", "KS"});
     } else if (const Network* n = reference_.find_network(v->text)) {
-      fields["owner"] = owner_json(Owner{OwnerType::network, n->id, n->name});
+      fields[Key::owner] = owner_json(Owner{OwnerType::network, n->id, n->name});
     } else if (const Municipality* m = reference_.find_municipality(v->text)) {
-      fields["owner"] = owner_json(Owner{OwnerType::municipality, m->number, m->name});
+      fields[Key::owner] = owner_json(Owner{OwnerType::municipality, m->number, m->name});
     } else {
       reject(in_column(v->column) + "unknown owner " + quote(v->text) + " (expected KS, a network or a municipality)");
     }
   }
 
   /// The row's network ids (valid while the mapper lives).
-  const std::vector<std::string>& map_networks(Json& fields) {
+  const std::vector<std::string>& map_networks(FieldSlots& fields) {
     static const std::vector<std::string> none;
     if (auto v = value(Field::networks)) {
       const ListLookup& l = Lookups::get(lookups_.networks, v->text, list_scratch_, [&] {
@@ -489,20 +555,20 @@ class RowMapper {
         });
       });
       for (const auto& u : l.unknown) reject(in_column(v->column) + "unknown network " + quote(u));
-      fields["networks"] = l.json;
+      fields[Key::networks] = l.json;
       return l.found;
     }
     if (options_.defaults.networks) {
-      fields["networks"] = layout_.default_networks;
+      fields[Key::networks] = layout_.default_networks;
       return *options_.defaults.networks;
     }
     return none;
   }
 
-  void map_municipalities(Json& fields, const std::vector<std::string>& networks) {
+  void map_municipalities(FieldSlots& fields, const std::vector<std::string>& networks) {
     auto v = value(Field::municipalities);
     if (!v) {
-      if (options_.defaults.municipalities) fields["municipalities"] = layout_.default_municipalities;
+      if (options_.defaults.municipalities) fields[Key::municipalities] = layout_.default_municipalities;
       return;
     }
     // "alle" depends on the row's networks, so they are part of the key.
@@ -536,13 +602,13 @@ class RowMapper {
     for (const auto& u : l.unknown) reject(in_column(v->column) + "unknown municipality " + quote(u));
     if (l.all_without_networks)
       reject(in_column(v->column) + quote(v->text) + " needs the row's networks, and it has none");
-    fields["municipalities"] = l.json;
+    fields[Key::municipalities] = l.json;
   }
 
-  void map_themes(Json& fields) {
+  void map_themes(FieldSlots& fields) {
     auto v = value(Field::themes);
     if (!v) {
-      if (options_.defaults.themes) fields["themes"] = layout_.default_themes;
+      if (options_.defaults.themes) fields[Key::themes] = layout_.default_themes;
       return;
     }
     const ListLookup& l = Lookups::get(lookups_.themes, v->text, list_scratch_, [&] {
@@ -552,10 +618,10 @@ class RowMapper {
       });
     });
     for (const auto& u : l.unknown) warn(in_column(v->column) + "unknown theme " + quote(u) + " dropped");
-    if (!l.found.empty() || l.unknown.empty()) fields["themes"] = l.json;
+    if (!l.found.empty() || l.unknown.empty()) fields[Key::themes] = l.json;
   }
 
-  void map_priority(Json& fields) {
+  void map_priority(FieldSlots& fields) {
     auto v = value(Field::priority);
     if (!v) return;
     // parse_options guarantees a scheme whenever the priority column is mapped.
@@ -569,7 +635,7 @@ class RowMapper {
       reject(in_column(v->column) + p.error().message);
       return;
     }
-    fields["priority"] = *p;
+    fields[Key::priority] = *p;
   }
 
   /// parse_date, memoised by the cell's text.
@@ -577,8 +643,8 @@ class RowMapper {
     return Lookups::get(lookups_.dates, text, scratch, [&] { return parse_date(text); });
   }
 
-  std::map<MilestoneKind, int> map_milestones(Json& fields) {
-    std::map<MilestoneKind, int> years;  // first year seen per kind, for costs without a year
+  MilestoneYears map_milestones(FieldSlots& fields) {
+    MilestoneYears years;  // first year seen per kind, for costs without a year
     Json list = Json::array();
     for (std::size_t i = 0; i < options_.milestones.size(); ++i) {
       const MilestoneColumn& m = options_.milestones[i];
@@ -602,14 +668,15 @@ class RowMapper {
         reject(in_column(v->column) + cell.date.error().message);
         continue;
       }
-      years.emplace(m.kind, cell.year);
+      auto& year = years[static_cast<std::size_t>(m.kind)];
+      if (!year) year = cell.year;
       list.push_back(cell.json);
     }
-    if (!list.empty()) fields["milestones"] = std::move(list);
+    if (!list.empty()) fields[Key::milestones] = std::move(list);
     return years;
   }
 
-  void map_costs(Json& fields, const std::map<MilestoneKind, int>& milestone_years) {
+  void map_costs(FieldSlots& fields, const MilestoneYears& milestone_years) {
     Json list = Json::array();
     for (std::size_t i = 0; i < options_.costs.size(); ++i) {
       const CostColumn& c = options_.costs[i];
@@ -635,8 +702,7 @@ class RowMapper {
       }
       if (!year) {
         for (MilestoneKind k : {MilestoneKind::rollout_start, MilestoneKind::start}) {
-          auto it = milestone_years.find(k);
-          if (!year && it != milestone_years.end()) year = it->second;
+          if (!year) year = milestone_years[static_cast<std::size_t>(k)];
         }
       }
       if (!year) {
@@ -644,17 +710,20 @@ class RowMapper {
              " (no year column value and no rollout or start date); cost dropped");
         continue;
       }
+      // Keys in order, each put at the end of the object; the words are made once per column.
+      const CostWords& words = layout_.cost_words[i];
       Json& cost = list.emplace_back(Json::object());
-      cost["year"] = *year;
-      cost["category"] = c.category;
-      cost["amount_nok"] = *amount;
-      cost["per"] = c.per;
-      cost["funding"] = c.funding ? Json(*c.funding) : Json(nullptr);
+      auto& o = cost.get_ref<Json::object_t&>();
+      o.emplace_hint(o.end(), "amount_nok", *amount);
+      o.emplace_hint(o.end(), "category", words.category);
+      o.emplace_hint(o.end(), "funding", words.funding);
+      o.emplace_hint(o.end(), "per", words.per);
+      o.emplace_hint(o.end(), "year", *year);
     }
-    if (!list.empty()) fields["costs"] = std::move(list);
+    if (!list.empty()) fields[Key::costs] = std::move(list);
   }
 
-  void map_resources(Json& fields) {
+  void map_resources(FieldSlots& fields) {
     Json list = Json::array();
     for (std::size_t i = 0; i < options_.resources.size(); ++i) {
       const ResourceColumn& r = options_.resources[i];
@@ -667,10 +736,10 @@ class RowMapper {
       }
       list.push_back(Json{{"role", r.role}, {"share", *share}, {"per", r.per}});
     }
-    if (!list.empty()) fields["resources"] = std::move(list);
+    if (!list.empty()) fields[Key::resources] = std::move(list);
   }
 
-  void map_risks(Json& fields) {
+  void map_risks(FieldSlots& fields) {
     auto v = value(Field::risks);
     if (!v) return;
     std::vector<std::string> risks;
@@ -681,10 +750,10 @@ class RowMapper {
       if (s.substr(0, 3) == "\xE2\x80\xA2") s = trim(s.substr(3));  // U+2022 bullet
       if (!s.empty()) risks.emplace_back(s);
     }
-    if (!risks.empty()) fields["risks"] = risks;
+    if (!risks.empty()) fields[Key::risks] = risks;
   }
 
-  void map_links(Json& fields) {
+  void map_links(FieldSlots& fields) {
     auto v = value(Field::link);
     if (!v) return;
     Json links = Json::array();
@@ -695,7 +764,7 @@ class RowMapper {
       }
       links.push_back(Json{{"rel", "related"}, {"href", href}, {"title", nullptr}});
     }
-    if (!links.empty()) fields["links"] = std::move(links);
+    if (!links.empty()) fields[Key::links] = std::move(links);
   }
 
   const CsvRow& row_;
@@ -1011,6 +1080,7 @@ std::optional<Error> map_rows(const std::function<const CsvRow*()>& next, const 
   for (const auto& m : options.milestones)
     layout.milestones.push_back(columns_for("milestone " + quote(m.name), {m.column}));
   for (const auto& c : options.costs) {
+    layout.cost_words.push_back(CostWords{c.category, c.funding ? Json(*c.funding) : Json(nullptr), c.per});
     layout.costs.push_back(columns_for("costs", {c.column}));
     layout.cost_years.push_back(c.year_column ? columns_for("the budget year of " + quote(c.column), {*c.year_column})
                                               : std::vector<Column>{});
