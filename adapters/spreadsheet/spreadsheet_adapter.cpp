@@ -491,16 +491,22 @@ class RowMapper {
   }
   std::string in_column(const Column* c) const { return column_name(c) + ": "; }
 
+  /// A vocabulary cell (status, kind) as its canonical word, memoised in `cache`; false when the word is unknown.
+  template <class FromWord>
+  bool put_word(Lookups::Cache<Json>& cache, const CellValue& v, FromWord from_word, Json& to) {
+    Json scratch;
+    const Json& word = Lookups::get(cache, v.text, scratch, [&] {
+      auto known = from_word(v.text);
+      return known ? Json(*known) : Json();
+    });
+    if (word.is_null()) return false;
+    to = word;
+    return true;
+  }
+
   void map_status(FieldSlots& fields) {
     if (auto v = value(Field::status)) {
-      Json scratch;
-      const Json& s = Lookups::get(lookups_.statuses, v->text, scratch, [&] {
-        auto word = status_from_word(v->text);
-        return word ? Json(*word) : Json();
-      });
-      if (!s.is_null()) {
-        fields[Key::status] = s;
-      } else {
+      if (!put_word(lookups_.statuses, *v, status_from_word, fields[Key::status])) {
         reject(in_column(v->column) + "unknown status " + quote(v->text));
       }
     } else if (options_.defaults.status) {
@@ -512,14 +518,7 @@ class RowMapper {
 
   void map_kind(FieldSlots& fields) {
     if (auto v = value(Field::kind)) {
-      Json scratch;
-      const Json& k = Lookups::get(lookups_.kinds, v->text, scratch, [&] {
-        auto word = kind_from_word(v->text);
-        return word ? Json(*word) : Json();
-      });
-      if (!k.is_null()) {
-        fields[Key::kind] = k;
-      } else {
+      if (!put_word(lookups_.kinds, *v, kind_from_word, fields[Key::kind])) {
         reject(in_column(v->column) + "unknown kind " + quote(v->text));
       }
     } else if (options_.defaults.kind) {
