@@ -579,14 +579,25 @@ class SheetScanner {
     if (!checked_start_) {
       if (!check_start(chunk)) return !(whole_ = true);
     }
-    if (carry_.empty()) {
-      scan(chunk);
-    } else {
-      carry_.append(chunk);
+    // A tag cut by the last piece's end is completed from this piece's start, one '>' at a time ('>' may stand in
+    // an attribute value), without copying the whole piece.
+    while (!carry_.empty() && !whole_) {
+      const std::size_t gt = chunk.find('>');
+      if (gt == std::string_view::npos) {
+        carry_.append(chunk);
+        if (carry_.size() > max_tag_bytes) whole_ = true;
+        return !whole_;
+      }
+      carry_.append(chunk.substr(0, gt + 1));
+      chunk.remove_prefix(gt + 1);
       std::string joined = std::move(carry_);
       carry_.clear();
       scan(joined);
+      // Defensive: the joined bytes end at a '>', so no new tag can have begun in them; if one did, read whole.
+      if (!carry_.empty() && carry_.size() != joined.size()) whole_ = true;
+      if (carry_.size() > max_tag_bytes) whole_ = true;
     }
+    if (!whole_) scan(chunk);
     if (carry_.size() > max_tag_bytes) whole_ = true;
     return !whole_;
   }

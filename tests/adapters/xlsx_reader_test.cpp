@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "adapters/common/zip_archive.hpp"
 #include "adapters/spreadsheet/xlsx_reader.hpp"
 #include "workbook_test_support.hpp"
 
@@ -436,6 +437,41 @@ TEST(XlsxRowReader, RowsOutOfOrderMakeItReadTheWholeSheetFirst) {
   EXPECT_EQ(in_order.mode, XlsxRowReader::Mode::streamed);
   ASSERT_EQ(in_order.rows.size(), 3003u);
   EXPECT_EQ(in_order.rows.back(), (CsvRow{3003, {"2"}}));
+}
+
+TEST(XlsxRowReader, TagsCutBetweenTheScansPiecesAreReadWhole) {
+  // The scan reads the part in pieces of 256 KiB. Rows of one length, behind padding of every length up to
+  // theirs, put that cut through every byte of the row it falls in; their attribute values hold '>' too. In
+  // order, the sheet streams; when the row cut is one going back up, the sheet is read whole.
+  const auto row = [](int n, const std::string& column) {
+    const std::string r = std::to_string(n);
+    return "<row r=\"" + r + "\"><c x=\"a>b\" r=\"" + column + r + "\" t=\"inlineStr\"><is><t>P</t></is></c></row>";
+  };
+  const std::size_t row_bytes = row(10001, "A").size();
+  const auto sheet = [&](std::size_t pad, std::size_t up_row) {
+    std::string body = "<sheetData><!--" + std::string(pad, 'x') + "-->";
+    for (std::size_t i = 0; i < 4000; ++i)
+      body += i == up_row ? row(10002, "B") : row(10001 + static_cast<int>(i), "A");
+    return book_with(body + "</sheetData>").bytes();
+  };
+  // Where the rows start in the part, to know which row the cut falls in.
+  auto zip = ZipArchive::open(sheet(0, 4000));
+  ASSERT_TRUE(zip.ok()) << zip.error().message;
+  auto part = zip->read("xl/worksheets/sheet1.xml");
+  ASSERT_TRUE(part.ok()) << part.error().message;
+  const std::size_t rows_at = part->find("-->") + 3;
+  constexpr std::size_t cut = std::size_t{256} << 10;
+  for (std::size_t pad = 0; pad < row_bytes; ++pad) {
+    const bool back_up = pad % 2 == 0;
+    const std::size_t cut_row = (cut - rows_at - pad) / row_bytes;
+    const std::string bytes = sheet(pad, back_up ? cut_row : 4000);
+    const ReadRows got = read_all(bytes);
+    ASSERT_FALSE(got.error) << got.error->message;
+    EXPECT_EQ(got.mode, back_up ? XlsxRowReader::Mode::whole_on_worker : XlsxRowReader::Mode::streamed) << pad;
+    auto whole = read_xlsx(bytes);
+    ASSERT_TRUE(whole.ok()) << whole.error().message;
+    EXPECT_EQ(got.rows, whole->rows) << pad;
+  }
 }
 
 TEST(XlsxRowReader, AnErrorLateInTheSheetEndsTheRowsWithTheError) {
