@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <deque>
 #include <fstream>
 #include <functional>
@@ -441,7 +442,8 @@ class RowMapper {
     if (!external.empty()) fields[Key::external_ids] = std::move(external);
     f.fields = fields.take();
 
-    std::string joined;
+    std::string& joined = lookups_.key;  // scratch, reused from row to row
+    joined.clear();
     for (std::size_t i = 0; i < row_.cells.size(); ++i) {
       if (i > 0) joined.push_back('\x1f');  // unit separator: "a;b" + "c" differs from "a" + "b;c"
       joined += row_.cells[i];
@@ -1021,7 +1023,14 @@ std::optional<Error> map_rows(const std::function<const CsvRow*()>& next, const 
   out.table(file_label.empty() ? std::string() : std::string(file_label) + " ");
   const std::string& prefix = out.prefix();
   Batch& batch = out.batch();
-  auto where = [&](std::size_t line) { return prefix + "row " + std::to_string(line); };
+  auto where = [&](std::size_t line) {
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof digits, line).ptr;
+    std::string w;
+    w.reserve(prefix.size() + 4 + static_cast<std::size_t>(end - digits));
+    w.append(prefix).append("row ").append(digits, end);
+    return w;
+  };
 
   // Find the header row.
   const std::vector<std::string> words = all_header_words(options);

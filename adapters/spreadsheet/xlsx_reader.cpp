@@ -750,6 +750,19 @@ struct XlsxRowReader::State {
   std::atomic<bool> stop{false};
   std::thread scanner, reader;
 
+  // The scan: the scanner thread inflates the part in pieces and queues them, and the pieces are fed to the
+  // SheetScanner in order by whichever thread is free: the caller while it waits for the verdict (it has nothing
+  // else to do then), else the scanner thread itself when the queue is full or the part has ended. So the
+  // inflating and the scanning, which the mapping caller waits for, share the cores.
+  static constexpr std::size_t piece_bytes = 256u << 10;
+  static constexpr std::size_t max_pieces = 4;
+  std::deque<std::string> pieces;         // inflated, not yet scanned; guarded by `mutex`
+  std::vector<std::string> spare_pieces;  // buffers to reuse; guarded by `mutex`
+  std::mutex feed_mutex;                  // held while a piece is taken and fed, so that pieces go in order;
+                                          // never taken while `mutex` is held
+  SheetScanner scan_state;                // guarded by feed_mutex
+  bool scan_gave_up = false;              // guarded by feed_mutex: the sheet must be read whole
+
   ~State() {
     {
       std::lock_guard lock(mutex);
@@ -760,30 +773,79 @@ struct XlsxRowReader::State {
     if (reader.joinable()) reader.join();
   }
 
-  void scan() {
-    Verdict v = Verdict::whole;
-    auto zip = ZipArchive::open(bytes, limits.zip);
-    if (zip) {
-      auto entry = zip->open_entry(sheet.part);
-      if (entry) {
-        SheetScanner scanner_state;
-        std::vector<char> chunk(256u << 10);
-        while (!stop) {
-          auto n = entry->read(chunk.data(), chunk.size());
-          if (!n) break;  // the reader meets the same error and reports it
-          if (*n == 0) {
-            if (scanner_state.in_order()) v = Verdict::stream;
-            break;
-          }
-          if (!scanner_state.feed(std::string_view(chunk.data(), *n))) break;
-        }
-      }
-    }
+  /// Sets the verdict unless it was set already.
+  void settle(Verdict v) {
     {
       std::lock_guard lock(mutex);
-      verdict = v;
+      if (verdict == Verdict::unknown) verdict = v;
     }
     changed.notify_all();
+  }
+
+  /// Feeds the oldest queued piece to the scan; false when none was queued.
+  bool scan_piece() {
+    std::lock_guard feed(feed_mutex);
+    std::string piece;
+    {
+      std::lock_guard lock(mutex);
+      if (pieces.empty()) return false;
+      piece = std::move(pieces.front());
+      pieces.pop_front();
+    }
+    if (!scan_gave_up) {
+      bool fed = false;
+      try {
+        fed = scan_state.feed(piece);
+      } catch (const std::exception&) {
+        // memory ran out: the sheet is simply read whole
+      }
+      if (!fed) {
+        scan_gave_up = true;
+        settle(Verdict::whole);  // nothing more to learn
+      }
+    }
+    std::lock_guard lock(mutex);
+    spare_pieces.push_back(std::move(piece));
+    return true;
+  }
+
+  /// On the scanner thread: inflates the part into the queue and settles the verdict.
+  void scan() {
+    auto zip = ZipArchive::open(bytes, limits.zip);
+    if (!zip) return settle(Verdict::whole);
+    auto entry = zip->open_entry(sheet.part);
+    if (!entry) return settle(Verdict::whole);
+    while (!stop) {
+      std::string piece;
+      {
+        std::unique_lock lock(mutex);
+        if (verdict != Verdict::unknown) return;  // the scan gave up: read whole
+        if (!spare_pieces.empty()) {
+          piece = std::move(spare_pieces.back());
+          spare_pieces.pop_back();
+        } else if (pieces.size() >= max_pieces) {
+          lock.unlock();
+          scan_piece();  // nobody else does: make room
+          continue;
+        }
+      }
+      piece.resize(piece_bytes);
+      auto n = entry->read(piece.data(), piece.size());
+      if (!n) return settle(Verdict::whole);  // the reader meets the same error and reports it
+      if (*n == 0) {
+        while (scan_piece()) {
+        }
+        std::lock_guard feed(feed_mutex);  // waits for a piece the caller may still be feeding
+        return settle(!scan_gave_up && scan_state.in_order() ? Verdict::stream : Verdict::whole);
+      }
+      piece.resize(*n);
+      {
+        std::lock_guard lock(mutex);
+        pieces.push_back(std::move(piece));
+      }
+      changed.notify_all();  // the caller may scan it
+    }
+    settle(Verdict::whole);  // stopped
   }
 
   /// On the reader thread: hands the rows read so far over when they may be (`last`: the part is read).
@@ -853,11 +915,7 @@ struct XlsxRowReader::State {
     try {
       scan();
     } catch (const std::exception&) {
-      {
-        std::lock_guard lock(mutex);
-        if (verdict == Verdict::unknown) verdict = Verdict::whole;
-      }
-      changed.notify_all();
+      settle(Verdict::whole);
     }
   }
 
@@ -875,20 +933,31 @@ struct XlsxRowReader::State {
     }
   }
 
-  /// On the caller's thread: the next block, false at the end.
+  /// On the caller's thread: the next block, false at the end. While there is none and the scan has not
+  /// spoken, the caller scans queued pieces.
   bool next_block() {
     std::unique_lock lock(mutex);
-    changed.wait(lock, [&] { return !blocks.empty() || done; });
-    if (!blocks.empty()) {
-      current = std::move(blocks.front());
-      blocks.pop_front();
-      position = 0;
-      lock.unlock();
-      changed.notify_all();
-      return true;
+    for (;;) {
+      if (!blocks.empty()) {
+        current = std::move(blocks.front());
+        blocks.pop_front();
+        position = 0;
+        lock.unlock();
+        changed.notify_all();
+        return true;
+      }
+      if (done) {
+        if (worker_error) error = worker_error;
+        return false;
+      }
+      if (verdict == Verdict::unknown && !pieces.empty()) {
+        lock.unlock();
+        scan_piece();
+        lock.lock();
+        continue;
+      }
+      changed.wait(lock);  // for a block, the end, the verdict or a piece
     }
-    if (worker_error) error = worker_error;
-    return false;
   }
 };
 
