@@ -455,7 +455,8 @@ TEST(XlsxRowReader, TagsCutBetweenTheScansPiecesAreReadWhole) {
     return book_with(body + "</sheetData>").bytes();
   };
   // Where the rows start in the part, to know which row the cut falls in.
-  auto zip = ZipArchive::open(sheet(0, 4000));
+  const std::string probe = sheet(0, 4000);  // the archive reads from these bytes while it lives
+  auto zip = ZipArchive::open(probe);
   ASSERT_TRUE(zip.ok()) << zip.error().message;
   auto part = zip->read("xl/worksheets/sheet1.xml");
   ASSERT_TRUE(part.ok()) << part.error().message;
