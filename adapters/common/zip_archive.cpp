@@ -1,9 +1,11 @@
 #include "adapters/common/zip_archive.hpp"
 
 #include <zip.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cctype>
+#include <new>
 #include <utility>
 
 namespace veikart::adapters {
@@ -44,6 +46,19 @@ std::string mib(std::uint64_t bytes) { return std::to_string(bytes >> 20) + " Mi
 
 }  // namespace
 
+/// A deflated entry read raw from libzip and inflated here (Check::none).
+struct ZipRawInflate {
+  z_stream stream{};
+  std::vector<unsigned char> input = std::vector<unsigned char>(64u << 10);
+  bool ended = false;  // the deflate stream is complete
+  ZipRawInflate() {
+    if (inflateInit2(&stream, -MAX_WBITS) != Z_OK) throw std::bad_alloc();
+  }
+  ~ZipRawInflate() { inflateEnd(&stream); }
+  ZipRawInflate(const ZipRawInflate&) = delete;
+  ZipRawInflate& operator=(const ZipRawInflate&) = delete;
+};
+
 struct ZipArchive::State {
   zip_t* zip = nullptr;
   ZipLimits limits;
@@ -56,11 +71,17 @@ struct ZipArchive::State {
 };
 
 ZipEntryReader::ZipEntryReader(void* file, std::string name, std::uint64_t declared, std::uint64_t* total_read,
-                               const ZipLimits* limits)
-    : file_(file), name_(std::move(name)), declared_(declared), total_read_(total_read), limits_(limits) {}
+                               const ZipLimits* limits, std::unique_ptr<ZipRawInflate> raw)
+    : file_(file),
+      raw_(std::move(raw)),
+      name_(std::move(name)),
+      declared_(declared),
+      total_read_(total_read),
+      limits_(limits) {}
 
 ZipEntryReader::ZipEntryReader(ZipEntryReader&& other) noexcept
     : file_(std::exchange(other.file_, nullptr)),
+      raw_(std::move(other.raw_)),
       name_(std::move(other.name_)),
       declared_(other.declared_),
       read_(other.read_),
@@ -71,6 +92,7 @@ ZipEntryReader& ZipEntryReader::operator=(ZipEntryReader&& other) noexcept {
   if (this != &other) {
     if (file_ != nullptr) zip_fclose(static_cast<zip_file_t*>(file_));
     file_ = std::exchange(other.file_, nullptr);
+    raw_ = std::move(other.raw_);
     name_ = std::move(other.name_);
     declared_ = other.declared_;
     read_ = other.read_;
@@ -98,12 +120,9 @@ Expected<std::size_t> ZipEntryReader::read(char* buffer, std::size_t size) {
   const std::uint64_t rest = declared_ - read_;
   const std::uint64_t want = std::min<std::uint64_t>(size, rest + 1);
   if (want == 0) return std::size_t{0};
-  zip_int64_t n = zip_fread(static_cast<zip_file_t*>(file_), buffer, want);
-  if (n < 0) {
-    std::string why = zip_error_strerror(zip_file_get_error(static_cast<zip_file_t*>(file_)));
-    return fail("zip entry " + quoted(name_) + " cannot be read: " + why);
-  }
-  const auto got = static_cast<std::uint64_t>(n);
+  auto n = read_some(buffer, static_cast<std::size_t>(want));
+  if (!n) return n.error();
+  const auto got = static_cast<std::uint64_t>(*n);
   if (got > rest) {
     return fail("zip entry " + quoted(name_) + " inflates beyond its declared size of " + std::to_string(declared_) +
                 " bytes (a forged header)");
@@ -114,6 +133,35 @@ Expected<std::size_t> ZipEntryReader::read(char* buffer, std::size_t size) {
     return fail("the archive inflates to more than " + mib(limits_->max_total_bytes) + " in total");
   }
   return static_cast<std::size_t>(got);
+}
+
+Expected<std::size_t> ZipEntryReader::read_some(char* buffer, std::size_t want) {
+  auto* file = static_cast<zip_file_t*>(file_);
+  auto unreadable = [&](std::string why) { return fail("zip entry " + quoted(name_) + " cannot be read: " + why); };
+  if (!raw_) {
+    zip_int64_t n = zip_fread(file, buffer, want);
+    if (n < 0) return unreadable(zip_error_strerror(zip_file_get_error(file)));
+    return static_cast<std::size_t>(n);
+  }
+  z_stream& z = raw_->stream;
+  z.next_out = reinterpret_cast<unsigned char*>(buffer);
+  z.avail_out = static_cast<uInt>(std::min<std::size_t>(want, 1u << 30));
+  while (z.avail_out > 0 && !raw_->ended) {
+    if (z.avail_in == 0) {
+      zip_int64_t n = zip_fread(file, raw_->input.data(), raw_->input.size());
+      if (n < 0) return unreadable(zip_error_strerror(zip_file_get_error(file)));
+      if (n == 0) return unreadable("its compressed data ends early");
+      z.next_in = raw_->input.data();
+      z.avail_in = static_cast<uInt>(n);
+    }
+    const int rc = inflate(&z, Z_NO_FLUSH);
+    if (rc == Z_STREAM_END) {
+      raw_->ended = true;
+    } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+      return unreadable(z.msg != nullptr ? z.msg : "bad deflate data");
+    }
+  }
+  return static_cast<std::size_t>(reinterpret_cast<char*>(z.next_out) - buffer);
 }
 
 ZipArchive::ZipArchive(std::unique_ptr<State> state) : state_(std::move(state)) {}
@@ -184,7 +232,7 @@ std::optional<std::size_t> ZipArchive::find(std::string_view name) const {
   return std::nullopt;
 }
 
-Expected<ZipEntryReader> ZipArchive::open_entry(std::string_view name) {
+Expected<ZipEntryReader> ZipArchive::open_entry(std::string_view name, Check check) {
   auto index = find(name);
   if (!index) return Error{"zip entry " + quoted(name) + " is missing"};
   const ZipEntryInfo& info = state_->entries[*index];
@@ -203,12 +251,19 @@ Expected<ZipEntryReader> ZipArchive::open_entry(std::string_view name) {
   if (state_->total_read + info.size > limits.max_total_bytes) {
     return Error{"the archive inflates to more than " + mib(limits.max_total_bytes) + " in total"};
   }
-  zip_file_t* file = zip_fopen_index(state_->zip, *index, 0);
+  // Unchecked reading inflates a deflated, unencrypted entry here; anything else goes through libzip as usual.
+  zip_stat_t st;
+  zip_stat_init(&st);
+  const bool raw = check == Check::none && zip_stat_index(state_->zip, *index, 0, &st) == 0 &&
+                   (st.valid & ZIP_STAT_COMP_METHOD) != 0 && st.comp_method == ZIP_CM_DEFLATE &&
+                   (st.valid & ZIP_STAT_ENCRYPTION_METHOD) != 0 && st.encryption_method == ZIP_EM_NONE;
+  zip_file_t* file = zip_fopen_index(state_->zip, *index, raw ? ZIP_FL_COMPRESSED : 0);
   if (file == nullptr) {
     std::string why = zip_error_strerror(zip_get_error(state_->zip));
     return Error{"zip entry " + quoted(info.name) + " cannot be opened: " + why};
   }
-  return ZipEntryReader(file, info.name, info.size, &state_->total_read, &state_->limits);
+  return ZipEntryReader(file, info.name, info.size, &state_->total_read, &state_->limits,
+                        raw ? std::make_unique<ZipRawInflate>() : nullptr);
 }
 
 Expected<std::string> ZipArchive::read(std::string_view name) {

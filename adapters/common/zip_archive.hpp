@@ -32,6 +32,7 @@ struct ZipEntryInfo {
 };
 
 class ZipArchive;
+struct ZipRawInflate;
 
 /// Streams one entry. Never yields more bytes than the entry declares: inflating past the declared size is
 /// an error, since a forged header is the classic way around a size check.
@@ -50,10 +51,13 @@ class ZipEntryReader {
  private:
   friend class ZipArchive;
   ZipEntryReader(void* file, std::string name, std::uint64_t declared, std::uint64_t* total_read,
-                 const ZipLimits* limits);
+                 const ZipLimits* limits, std::unique_ptr<ZipRawInflate> raw = nullptr);
   Error fail(std::string message);
+  /// Reads up to `want` inflated bytes: through libzip, or from the raw stream with zlib.
+  Expected<std::size_t> read_some(char* buffer, std::size_t want);
 
-  void* file_ = nullptr;  // zip_file_t, kept opaque so that users of this header need no libzip
+  void* file_ = nullptr;                // zip_file_t, kept opaque so that users of this header need no libzip
+  std::unique_ptr<ZipRawInflate> raw_;  // set when the entry is inflated here, without its CRC check
   std::string name_;
   std::uint64_t declared_ = 0;
   std::uint64_t read_ = 0;
@@ -76,8 +80,12 @@ class ZipArchive {
   std::optional<std::size_t> find(std::string_view name) const;
   bool contains(std::string_view name) const { return find(name).has_value(); }
 
-  /// Opens an entry for streaming after checking its declared size and compression ratio.
-  Expected<ZipEntryReader> open_entry(std::string_view name);
+  /// Whether a reader checks the entry's CRC-32 at its end.
+  enum class Check { crc, none };
+  /// Opens an entry for streaming after checking its declared size and compression ratio. With Check::none a
+  /// deflated entry is inflated without computing its CRC: only for a second, advisory pass over an entry that
+  /// another reader reads checked (sizes, ratio and totals are enforced as always).
+  Expected<ZipEntryReader> open_entry(std::string_view name, Check check = Check::crc);
   /// Reads a whole entry.
   Expected<std::string> read(std::string_view name);
 

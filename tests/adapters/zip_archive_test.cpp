@@ -31,23 +31,54 @@ TEST(ZipArchive, ListsAndReadsEntries) {
   EXPECT_EQ(missing.error().message, "zip entry 'nope' is missing");
 }
 
-TEST(ZipArchive, StreamsAnEntryInPieces) {
-  std::string text;
-  for (int i = 0; i < 20000; ++i) text += std::to_string(i) + ";";
-  const std::string bytes = make_zip({{"big.csv", text}});
-  auto zip = ZipArchive::open(bytes);
-  ASSERT_TRUE(zip.ok());
-  auto reader = zip->open_entry("big.csv");
-  ASSERT_TRUE(reader.ok()) << reader.error().message;
+/// Reads an entry in small pieces; the error message when a read fails.
+Expected<std::string> read_in_pieces(ZipArchive& zip, std::string_view name, ZipArchive::Check check) {
+  auto reader = zip.open_entry(name, check);
+  if (!reader) return reader.error();
   std::string out;
   char buf[777];
   for (;;) {
     auto n = reader->read(buf, sizeof buf);
-    ASSERT_TRUE(n.ok()) << n.error().message;
-    if (*n == 0) break;
+    if (!n) return n.error();
+    if (*n == 0) return out;
     out.append(buf, *n);
   }
-  EXPECT_EQ(out, text);
+}
+
+TEST(ZipArchive, StreamsAnEntryInPieces) {
+  std::string text;
+  for (int i = 0; i < 20000; ++i) text += std::to_string(i) + ";";
+  for (const bool stored : {false, true}) {
+    const std::string bytes = make_zip({{"big.csv", text}}, stored);
+    auto zip = ZipArchive::open(bytes);
+    ASSERT_TRUE(zip.ok());
+    for (auto check : {ZipArchive::Check::crc, ZipArchive::Check::none}) {
+      auto out = read_in_pieces(*zip, "big.csv", check);
+      ASSERT_TRUE(out.ok()) << out.error().message;
+      EXPECT_EQ(*out, text) << stored;
+    }
+  }
+}
+
+TEST(ZipArchive, OnlyACheckedReadVerifiesTheCrc) {
+  std::string text;
+  for (int i = 0; i < 5000; ++i) text += "<row r=\"" + std::to_string(i) + "\"/>";
+  std::string bytes = make_zip({{"sheet.xml", text}});
+  // Flip the CRC-32 in the local header and in the central directory.
+  for (auto [signature, offset] :
+       {std::pair{std::string_view("PK\x03\x04", 4), 14}, {std::string_view("PK\x01\x02", 4), 16}}) {
+    const auto at = bytes.find(signature);
+    ASSERT_NE(at, std::string::npos);
+    bytes[at + offset] = static_cast<char>(bytes[at + offset] ^ 0x5A);
+  }
+  auto zip = ZipArchive::open(bytes);
+  ASSERT_TRUE(zip.ok()) << zip.error().message;
+  auto checked = read_in_pieces(*zip, "sheet.xml", ZipArchive::Check::crc);
+  ASSERT_FALSE(checked.ok());
+  EXPECT_TRUE(contains(checked.error().message, "CRC")) << checked.error().message;
+  auto unchecked = read_in_pieces(*zip, "sheet.xml", ZipArchive::Check::none);
+  ASSERT_TRUE(unchecked.ok()) << unchecked.error().message;
+  EXPECT_EQ(*unchecked, text);
 }
 
 TEST(ZipArchive, RefusesWhatIsNotAZip) {
@@ -144,6 +175,10 @@ TEST(ZipArchive, StopsWhenAnEntryInflatesBeyondItsDeclaredSize) {
   ASSERT_FALSE(read.ok());
   EXPECT_TRUE(contains(read.error().message, "sheet.xml")) << read.error().message;
   EXPECT_TRUE(contains(read.error().message, "beyond its declared size")) << read.error().message;
+  // An unchecked read inflates the entry itself, and stops there too.
+  auto unchecked = read_in_pieces(*zip, "sheet.xml", ZipArchive::Check::none);
+  ASSERT_FALSE(unchecked.ok());
+  EXPECT_TRUE(contains(unchecked.error().message, "beyond its declared size")) << unchecked.error().message;
 }
 
 }  // namespace
