@@ -44,6 +44,22 @@ struct Fragment {
   /// the pipeline attaches them to the item their id or external ids resolve to, and reports them as warnings
   /// instead of creating an item when none exists.
   bool attach_only = false;
+
+  Fragment() = default;
+  Fragment(std::string id_, std::string record_, std::string where_, Json fields_, std::string hash_ = {},
+           bool attach_only_ = false)
+      : id(std::move(id_)),
+        record(std::move(record_)),
+        where(std::move(where_)),
+        fields(std::move(fields_)),
+        hash(std::move(hash_)),
+        attach_only(attach_only_) {}
+  Fragment(const Fragment&) = default;
+  Fragment(Fragment&&) noexcept = default;
+  Fragment& operator=(const Fragment&) = default;
+  Fragment& operator=(Fragment&&) noexcept = default;
+  /// Large reads make and drop a fragment per record: release_tree frees the fields faster.
+  ~Fragment() { release_tree(fields); }
 };
 
 struct Batch {

@@ -549,6 +549,32 @@ DateSpan date_span(const RoadmapItem& item) {
   return span;
 }
 
+namespace {
+
+void release_tree(Json& json, int depth) {
+  if (json.is_object()) {
+    auto& object = json.get_ref<Json::object_t&>();
+    if (depth < 32) {
+      for (auto& [key, value] : object) {
+        if (value.is_structured()) release_tree(value, depth + 1);
+      }
+    }
+    object.clear();
+  } else if (json.is_array()) {
+    auto& array = json.get_ref<Json::array_t&>();
+    if (depth < 32) {
+      for (auto& value : array) {
+        if (value.is_structured()) release_tree(value, depth + 1);
+      }
+    }
+    array.clear();
+  }
+}
+
+}  // namespace
+
+void release_tree(Json& json) { release_tree(json, 0); }
+
 std::string sha256_hex(std::string_view bytes) {
   // EVP_Digest fetches the algorithm and makes a context on every call; an ingestion run hashes every record,
   // so each thread keeps one of each.
