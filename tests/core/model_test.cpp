@@ -317,6 +317,26 @@ TEST(ModelHash, Sha256MatchesKnownVectors) {
   EXPECT_NE(sha256_hex(std::string_view("a\0b", 3)), sha256_hex("a"));
 }
 
+TEST(ModelJson, ReleaseTreeEmptiesContainersAtAnyDepth) {
+  Json fragment =
+      Json::parse(R"({"title":"T","milestones":[{"date":"2027-04-01","kind":"start"}],"owner":{"id":"ks"}})");
+  release_tree(fragment);
+  EXPECT_EQ(fragment, Json::object());
+  Json list = Json::parse(R"([1, [2, [3]], {"a": [4]}])");
+  release_tree(list);
+  EXPECT_EQ(list, Json::array());
+  Json text = "stays";
+  release_tree(text);
+  EXPECT_EQ(text, "stays");
+  // Deeper than release_tree descends: the rest goes to nlohmann's own destructor, without recursion limits.
+  Json deep = Json::array();
+  Json* at = &deep;
+  for (int i = 0; i < 5000; ++i) at = &at->emplace_back(Json::array());
+  at->push_back("bottom");
+  release_tree(deep);
+  EXPECT_EQ(deep, Json::array());
+}
+
 TEST(ModelTime, NowIsUtcRfc3339WithSeconds) {
   std::string now = now_rfc3339();
   EXPECT_TRUE(std::regex_match(now, std::regex(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z)"))) << now;
