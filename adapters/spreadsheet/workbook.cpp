@@ -268,10 +268,11 @@ void SheetBuilder::store_current() {
   has_current_ = false;
 }
 
-SheetRows SheetBuilder::take_rows() {
+SheetRows SheetBuilder::take_rows(SheetRows reuse) {
   store_current();
   SheetRows taken = std::move(rows_);
-  rows_ = SheetRows();
+  rows_ = std::move(reuse);
+  rows_.clear();
   return taken;
 }
 

@@ -53,6 +53,11 @@ class SheetRows {
   /// Decodes row `i` into `into`, reusing its strings' storage (cells beyond the row's own are dropped).
   void read(std::size_t i, CsvRow& into) const;
   std::vector<CsvRow> to_vector() const;
+  /// Drops the rows and keeps the storage, for the next rows to reuse.
+  void clear() {
+    rows_.clear();
+    data_.clear();
+  }
 
  private:
   friend class SheetBuilder;
@@ -100,7 +105,8 @@ class SheetBuilder {
   /// For a sheet read in order, while it is being read: stores the row being filled and hands over every row
   /// stored so far (the limits keep counting over the whole sheet). Merges and order are not applied: the caller
   /// checks `in_order()` and `has_merges()`.
-  SheetRows take_rows();
+  /// `reuse`: emptied storage of rows taken before, to fill next (a large sheet's blocks of rows circulate).
+  SheetRows take_rows(SheetRows reuse = {});
   /// False once a row started at or below a line already started (rows out of order, or one row continued later).
   bool in_order() const { return sorted_; }
   bool has_merges() const { return !merges_.empty(); }

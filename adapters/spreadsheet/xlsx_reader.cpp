@@ -745,7 +745,8 @@ struct XlsxRowReader::State {
   std::condition_variable changed;
   Verdict verdict = Verdict::unknown;
   std::deque<SheetRows> blocks;
-  bool done = false;  // the reader thread has handed over everything it will
+  std::vector<SheetRows> spare_blocks;  // blocks the caller is done with, for the reader to fill again
+  bool done = false;                    // the reader thread has handed over everything it will
   std::optional<Error> worker_error;
   std::atomic<bool> stop{false};
   std::thread scanner, reader;
@@ -876,7 +877,15 @@ struct XlsxRowReader::State {
       worker_error = Error{sheet.part + ": rows out of order or merged after they were read"};
       return false;
     }
-    SheetRows block = builder.take_rows();
+    SheetRows spare;
+    {
+      std::lock_guard spare_lock(mutex);
+      if (!spare_blocks.empty()) {
+        spare = std::move(spare_blocks.back());
+        spare_blocks.pop_back();
+      }
+    }
+    SheetRows block = builder.take_rows(std::move(spare));
     lock.lock();
     changed.wait(lock, [&] { return blocks.size() < max_blocks || stop; });
     if (stop) return false;
@@ -940,6 +949,7 @@ struct XlsxRowReader::State {
     std::unique_lock lock(mutex);
     for (;;) {
       if (!blocks.empty()) {
+        if (spare_blocks.size() < max_blocks) spare_blocks.push_back(std::move(current));
         current = std::move(blocks.front());
         blocks.pop_front();
         position = 0;
