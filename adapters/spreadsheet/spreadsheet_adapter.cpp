@@ -357,13 +357,13 @@ class FieldSlots {
     return values_[k];
   }
   Json take() {
-    static constexpr std::array<const char*, key_count> names = {
+    static constexpr std::array<std::string_view, key_count> names = {
         "costs",    "external_ids", "kind",  "links",  "milestones", "municipalities", "networks", "owner",
         "priority", "resources",    "risks", "status", "summary",    "themes",         "title"};
     Json object = Json::object();
     auto& o = object.get_ref<Json::object_t&>();
     for (std::size_t k = 0; k < key_count; ++k) {
-      if (set_[k]) o.emplace_hint(o.end(), names[k], std::move(values_[k]));
+      if (set_[k]) o.emplace_hint(o.end(), std::string(names[k]), std::move(values_[k]));
     }
     return object;
   }
@@ -647,6 +647,7 @@ class RowMapper {
   MilestoneYears map_milestones(FieldSlots& fields) {
     MilestoneYears years;  // first year seen per kind, for costs without a year
     Json list = Json::array();
+    list.get_ref<Json::array_t&>().reserve(options_.milestones.size());
     for (std::size_t i = 0; i < options_.milestones.size(); ++i) {
       const MilestoneColumn& m = options_.milestones[i];
       auto v = first_value(layout_.milestones[i]);
@@ -679,6 +680,7 @@ class RowMapper {
 
   void map_costs(FieldSlots& fields, const MilestoneYears& milestone_years) {
     Json list = Json::array();
+    list.get_ref<Json::array_t&>().reserve(options_.costs.size());
     for (std::size_t i = 0; i < options_.costs.size(); ++i) {
       const CostColumn& c = options_.costs[i];
       auto v = first_value(layout_.costs[i]);
