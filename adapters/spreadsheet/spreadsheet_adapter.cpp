@@ -549,7 +549,7 @@ class RowMapper {
   const std::vector<std::string>& map_networks(FieldSlots& fields) {
     static const std::vector<std::string> none;
     if (auto v = value(Field::networks)) {
-      const ListLookup& l = Lookups::get(lookups_.networks, v->text, list_scratch_, [&] {
+      const ListLookup& l = Lookups::get(lookups_.networks, v->text, network_scratch_, [&] {
         return lookup_ids(v->text, [&](std::string_view s) -> std::optional<std::vector<std::string>> {
           if (const Network* n = reference_.find_network(s)) return std::vector<std::string>{n->id};
           return std::nullopt;
@@ -779,7 +779,8 @@ class RowMapper {
   std::vector<Issue>& warnings_;
   std::vector<std::string> reasons_;
   std::string known_record_;
-  ListLookup list_scratch_;  // a lookup past the caches' size
+  ListLookup list_scratch_;     // a lookup past the caches' size
+  ListLookup network_scratch_;  // the same for the networks, which map_networks returns for the row
 };
 
 std::string join_reasons(const std::vector<std::string>& reasons) {
