@@ -148,16 +148,8 @@ std::optional<std::string> join_digit_groups(std::string_view s) {
 /// for anything else, which the general rules read (a dot followed by exactly three digits is a thousands mark
 /// there, so "1.234" is not plain).
 std::optional<double> plain_number(std::string_view s) {
-  std::size_t i = !s.empty() && s.front() == '-' ? 1 : 0;
-  const std::size_t digits_from = i;
-  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-  if (i == digits_from) return std::nullopt;
-  if (i < s.size()) {
-    if (s[i] != '.') return std::nullopt;
-    const std::size_t decimals_from = ++i;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-    if (i != s.size() || i == decimals_from || i - decimals_from == 3) return std::nullopt;
-  }
+  const auto shape = decimal_shape(s);
+  if (!shape || shape->frac_digits == 3) return std::nullopt;
   double v = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
@@ -165,6 +157,27 @@ std::optional<double> plain_number(std::string_view s) {
 }
 
 }  // namespace
+
+std::optional<DecimalShape> decimal_shape(std::string_view s) {
+  DecimalShape shape;
+  std::size_t i = 0;
+  if (!s.empty() && s.front() == '-') {
+    shape.negative = true;
+    ++i;
+  }
+  const std::size_t int_from = i;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+  shape.int_digits = i - int_from;
+  if (shape.int_digits == 0) return std::nullopt;
+  if (i < s.size()) {
+    if (s[i] != '.') return std::nullopt;
+    const std::size_t frac_from = ++i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    shape.frac_digits = i - frac_from;
+    if (i != s.size() || shape.frac_digits == 0) return std::nullopt;
+  }
+  return shape;
+}
 
 Expected<double> parse_amount_nok(std::string_view text) {
   if (auto v = plain_number(trim(text))) return *v;

@@ -1,5 +1,7 @@
 #include "adapters/spreadsheet/workbook.hpp"
 
+#include "adapters/common/numbers.hpp"
+
 #include <libxml/parser.h>
 #include <libxml/xmlreader.h>
 
@@ -138,23 +140,13 @@ namespace {
 /// read from it prints back as the same digits), no leading zero before another digit, no trailing zero after
 /// the point, and not a negative zero.
 bool is_formatted_number(std::string_view s) {
-  std::size_t i = !s.empty() && s.front() == '-' ? 1 : 0;
-  const bool negative = i == 1;
-  const std::size_t int_from = i;
-  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-  const std::size_t int_digits = i - int_from;
-  if (int_digits == 0 || (int_digits > 1 && s[int_from] == '0')) return false;
-  std::size_t digits = int_digits;
-  if (i < s.size()) {
-    if (s[i] != '.') return false;
-    const std::size_t frac_from = ++i;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-    if (i != s.size() || i == frac_from || s[i - 1] == '0') return false;
-    digits += i - frac_from;
-  } else if (negative && s[int_from] == '0') {
-    return false;  // "-0" prints as "0"
-  }
-  return digits <= 15;
+  const auto shape = decimal_shape(s);
+  if (!shape) return false;
+  const std::size_t int_from = shape->negative ? 1 : 0;
+  if (shape->int_digits > 1 && s[int_from] == '0') return false;
+  if (shape->frac_digits > 0 && s.back() == '0') return false;
+  if (shape->frac_digits == 0 && shape->negative && s[int_from] == '0') return false;  // "-0" prints as "0"
+  return shape->int_digits + shape->frac_digits <= 15;
 }
 
 }  // namespace
